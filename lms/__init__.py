@@ -1,0 +1,1 @@
+"""Lärlyft: a microlearning portal for public-sector culture organisations."""

@@ -1,0 +1,1 @@
+"""Accounts: organisations, departments, job roles, users, login and org import."""

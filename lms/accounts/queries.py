@@ -1,0 +1,117 @@
+"""Reads for accounts: get_* (one or None), list_* and count_*."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from lms.accounts.models import Department, JobRole, Organisation, User
+from lms.core.access import Permission
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def list_departments(session: Session) -> list[Department]:
+    stmt = (
+        select(Department)
+        .join(Organisation)
+        .options(selectinload(Department.organisation))
+        .order_by(Organisation.name, Department.name)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_job_roles(session: Session) -> list[JobRole]:
+    return list(session.scalars(select(JobRole).order_by(JobRole.name)))
+
+
+def count_users_by_department(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(User.department_id, func.count()).where(User.is_active).group_by(User.department_id)
+    )
+    return {dept: n for dept, n in rows if dept is not None}
+
+
+def count_users_by_job_role(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(User.job_role_id, func.count()).where(User.is_active).group_by(User.job_role_id)
+    )
+    return {role: n for role, n in rows if role is not None}
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """The admin user list's search and filters (all optional)."""
+
+    text: str = ""
+    department_id: int | None = None
+    job_role_id: int | None = None
+    permission: Permission | None = None
+    active: bool | None = True
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def users_statement(filters: UserFilter) -> Select[tuple[User]]:
+    """The admin list of users, filtered, with what the list shows loaded eagerly."""
+    stmt = select(User).options(
+        selectinload(User.department),
+        selectinload(User.job_role),
+        selectinload(User.manager),
+        selectinload(User.organisation),
+    )
+    if filters.text.strip():
+        pattern = f"%{_escape_like(filters.text.strip().lower())}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+            )
+        )
+    if filters.department_id is not None:
+        stmt = stmt.where(User.department_id == filters.department_id)
+    if filters.job_role_id is not None:
+        stmt = stmt.where(User.job_role_id == filters.job_role_id)
+    if filters.permission is not None:
+        stmt = stmt.where(User.permissions.op("&")(int(filters.permission)) != 0)
+    if filters.active is not None:
+        stmt = stmt.where(User.is_active.is_(filters.active))
+    return stmt.order_by(User.name, User.id)
+
+
+def list_manager_candidates(session: Session) -> list[User]:
+    """Active users holding the manager permission, for the manager picker."""
+    stmt = (
+        select(User)
+        .where(User.is_active, User.permissions.op("&")(int(Permission.MANAGER)) != 0)
+        .order_by(User.name)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_direct_reports(session: Session, manager: User) -> list[User]:
+    stmt = (
+        select(User)
+        .where(User.manager_id == manager.id, User.is_active)
+        .options(selectinload(User.job_role), selectinload(User.department))
+        .order_by(User.name)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,157 @@
+"""Signing in and out, password reset, invitations, profile and language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from lms.accounts import services
+from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from lms.accounts.mails import send_password_reset
+from lms.accounts.models import TokenPurpose
+from lms.accounts.queries import get_user_by_email, list_direct_reports
+from lms.core.access import Permission, authenticated, public, requires
+from lms.core.db import db
+from lms.core.errors import DomainError
+from lms.core.i18n import LANGUAGES
+from lms.core.passwords import verify_password
+from lms.core.security import is_safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def _throttle() -> Any:
+    return current_app.extensions["lms_throttle"]
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form)
+    email, ip = form.email.data or "", _client_ip()
+    decision = _throttle().check(email, ip)
+    if not decision.allowed:
+        minutes = max(1, -(-decision.retry_after_seconds // 60))
+        current_app.logger.warning("login throttled: ip=%s", ip)
+        return render_template("accounts/login.html", form=form, throttled_minutes=minutes), 429
+    user = services.authenticate(db.session, email, form.password.data or "")
+    if user is None:
+        _throttle().record_failure(email, ip)
+        current_app.logger.warning("login failed: ip=%s", ip)
+        return render_template("accounts/login.html", form=form, failed=True)
+    _throttle().clear_account(email)
+    lang = session.get("lang")
+    session.clear()  # a fresh session at login (no fixation)
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=bool(form.remember.data))
+    db.session.commit()
+    target = form.next.data
+    return redirect(target if is_safe_next(target) else url_for("home.index"))
+
+
+@bp.route("/logout", methods=["POST"])
+@authenticated
+def logout() -> Any:
+    logout_user()
+    session.clear()
+    flash(_("You are now signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@public
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = get_user_by_email(db.session, form.email.data or "")
+        if user is not None and user.is_active:
+            send_password_reset(db.session, user)
+            db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash(_("If the address has an account, a link to choose a new password is on its way."),
+              "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+def _token_page(raw: str, purpose: str, template: str) -> Any:
+    try:
+        token = services.peek_token(db.session, raw, purpose)
+    except DomainError as error:
+        return render_template("accounts/token_invalid.html", message=error.message), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.redeem_token(db.session, raw, purpose, form.password.data or "")
+        except DomainError as error:
+            form.password.errors = [str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("Your password is saved. Sign in with it now."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template(template, form=form, user=token.user)
+
+
+@bp.route("/reset/<raw>", methods=["GET", "POST"])
+@public
+def reset_password(raw: str) -> Any:
+    return _token_page(raw, TokenPurpose.RESET, "accounts/reset.html")
+
+
+@bp.route("/invite/<raw>", methods=["GET", "POST"])
+@public
+def accept_invitation(raw: str) -> Any:
+    return _token_page(raw, TokenPurpose.INVITE, "accounts/invite.html")
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@authenticated
+def profile() -> Any:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data or ""):
+            form.current.errors = [_("The current password is wrong.")]
+        else:
+            try:
+                services.set_password(db.session, current_user, form.password.data or "",
+                                      actor_id=current_user.id)
+            except DomainError as error:
+                form.password.errors = [str(error.message)]
+            else:
+                db.session.commit()
+                login_user(current_user._get_current_object())  # this session goes on
+                flash(_("Your password is changed. Other sessions are signed out."), "success")
+                return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/team")
+@requires(Permission.MANAGER)
+def team() -> Any:
+    reports = list_direct_reports(db.session, current_user)
+    return render_template("accounts/team.html", reports=reports)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language() -> Any:
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.language = lang
+            db.session.commit()
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("home.index"))

@@ -1,0 +1,143 @@
+"""The application factory: configuration, extensions, blueprints, commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request
+from flask_babel import Babel, get_locale
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from lms.config import REPO_ROOT, Settings, load_settings, resolve_secret_key, validate_production
+from lms.core.access import Permission, enforce_access
+from lms.core.db import db
+from lms.core.errors import DomainError
+from lms.core.i18n import LANGUAGES, _l, select_locale
+from lms.core.security import install_security_headers
+from lms.core.throttle import LoginThrottle
+
+csrf = CSRFProtect()
+babel = Babel()
+login_manager = LoginManager()
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the Lärlyft application from settings (the environment by default)."""
+    settings = settings or load_settings(**overrides)
+    validate_production(settings)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path.resolve()),
+        template_folder=str(REPO_ROOT / "templates"),
+    )
+    app.config.update(
+        SECRET_KEY=resolve_secret_key(settings),
+        LMS=settings,
+        DEBUG=settings.debug,
+        TESTING=settings.env == "test",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        REMEMBER_COOKIE_DURATION=settings.remember_days * 86400,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        BABEL_DEFAULT_LOCALE="sv",
+        BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
+        BABEL_TRANSLATION_DIRECTORIES=str(REPO_ROOT / "lms" / "translations"),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    _init_logging(app)
+    db.init_app(app, settings.database_url)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _init_login(app)
+    app.extensions["lms_throttle"] = LoginThrottle(
+        settings.redis_url,
+        settings.login_attempts_per_account,
+        settings.login_attempts_per_ip,
+        settings.login_window_seconds,
+    )
+    app.before_request(enforce_access)
+    install_security_headers(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, Permission=Permission, get_locale=get_locale)
+    return app
+
+
+def _init_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def _init_login(app: Flask) -> None:
+    from lms.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see that page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(identifier: str) -> User | None:
+        user_id, _, version = identifier.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active or user.session_version != int(version):
+            return None
+        return user
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.accounts.admin_views import bp as admin_bp
+    from lms.accounts.views import bp as accounts_bp
+    from lms.home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_commands(app: Flask) -> None:
+    from lms.cli import lms_group
+
+    app.cli.add_command(lms_group)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> tuple[str, int]:
+        return render_template("errors/error.html", code=400, reason="csrf"), 400
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Any:
+        # A service refused; views normally catch this, so this is the safety net.
+        if request.method == "POST" and request.referrer:
+            flash(str(error.message), "error")
+            return redirect(request.referrer)
+        return render_template(
+            "errors/error.html", code=error.status_code, message=error.message
+        ), error.status_code
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        return render_template("errors/error.html", code=error.code), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_template("errors/error.html", code=500), 500

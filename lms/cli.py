@@ -1,0 +1,72 @@
+"""The `flask --app wsgi lms …` command tree; domain commands are attached here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from lms.accounts.cli import import_org_command, user_group
+from lms.config import REPO_ROOT
+from lms.core import migrate
+from lms.core.db import db
+
+DEMO_PASSWORD = "larlyft-demo-2026"
+DEMO_LOGINS = {
+    "employee": "fatima.ahmed@kultur.example.se",
+    "manager": "anders.lund@kultur.example.se",
+    "course_owner": "maria.lindqvist@kultur.example.se",
+    "coordinator": "karin.holm@kultur.example.se",
+    "admin": "peter.sjoberg@kultur.example.se",
+}
+
+
+@click.group("lms")
+def lms_group() -> None:
+    """Lärlyft administration commands."""
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import organisation data from CSV files (validated first, idempotent)."""
+
+
+import_group.add_command(import_org_command)
+lms_group.add_command(import_group)
+lms_group.add_command(user_group)
+
+
+@lms_group.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema to the newest revision."""
+    migrate.upgrade(current_app.config["LMS"].database_url)
+    click.echo("database is at the newest revision")
+
+
+@lms_group.command("init")
+@click.option("--demo", is_flag=True, help="Also load the demo organisation and logins.")
+def init_command(demo: bool) -> None:
+    """Migrate the database and load the default content (safe to run again)."""
+    migrate.upgrade(current_app.config["LMS"].database_url)
+    click.echo("database is at the newest revision")
+    if demo:
+        _load_demo()
+
+
+def _load_demo() -> None:
+    from lms.accounts.org_import import import_organisation
+    from lms.accounts.queries import get_user_by_email
+    from lms.accounts.services import set_password
+
+    path = Path(REPO_ROOT / "content" / "demo" / "organisation.csv")
+    with db.transaction() as session:
+        result = import_organisation(session, path, send_invitations=False)
+        for email in DEMO_LOGINS.values():
+            user = get_user_by_email(session, email)
+            if user is not None and not user.has_password:
+                set_password(session, user, DEMO_PASSWORD, actor_id=None)
+    click.echo(f"demo organisation: {result.summary()}")
+    click.echo(f"demo logins (password: {DEMO_PASSWORD}):")
+    for role, email in DEMO_LOGINS.items():
+        click.echo(f"  {role:<13} {email}")

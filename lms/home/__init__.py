@@ -1,0 +1,1 @@
+"""Site pages above the domains: the start page and the accessibility statement."""

@@ -1,0 +1,46 @@
+"""The start page and the accessibility statement with its problem-report form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts.queries import list_direct_reports
+from lms.core.access import Permission, authenticated, public
+from lms.core.db import db
+from lms.home.forms import AccessibilityReportForm
+from lms.home.services import report_accessibility_problem
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@authenticated
+def index() -> Any:
+    reports = (
+        list_direct_reports(db.session, current_user)
+        if current_user.has(Permission.MANAGER) else []
+    )
+    return render_template("home/index.html", reports=reports)
+
+
+@bp.route("/tillganglighet", methods=["GET", "POST"])
+@public
+def accessibility() -> Any:
+    form = AccessibilityReportForm()
+    if form.validate_on_submit():
+        report_accessibility_problem(
+            db.session,
+            page_url=form.page_url.data or "",
+            description=form.description.data or "",
+            contact_email=form.contact_email.data,
+            user_id=current_user.id if current_user.is_authenticated else None,
+            notify_address=current_app.config["LMS"].accessibility_contact,
+        )
+        db.session.commit()
+        flash(_("Thank you! Your report has been sent to us."), "success")
+        return redirect(url_for("home.accessibility"))
+    return render_template("home/accessibility.html", form=form)

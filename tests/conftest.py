@@ -1,0 +1,199 @@
+"""Fixtures: the app on each database backend, a rolled-back session per test, helpers."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session, scoped_session
+
+from lms.app import create_app
+from lms.config import load_settings
+from lms.core import migrate
+from lms.core.db import db
+from tests.support.pgcheck import ensure_database
+
+PG_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if IN_CI and not PG_URL:
+        pytest.exit("CI=true but LMS_TEST_POSTGRES_URL is not set: PostgreSQL is required", 3)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"lms backends: {', '.join(BACKENDS)}"
+
+
+def reset_postgres(url: str) -> None:
+    ensure_database(url)
+    from lms.core.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_database(backend: str, folder: Path, pg_name: str = "") -> str:
+    """A freshly migrated, empty database of the backend; returns its URL."""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'test.db'}"
+    else:
+        url = PG_URL if not pg_name else PG_URL.rsplit("/", 1)[0] + "/" + pg_name
+        reset_postgres(url)
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return make_database(request.param, tmp_path_factory.mktemp(request.param))
+
+
+def test_settings(url: str, instance: Path, **overrides: Any) -> Any:
+    return load_settings(
+        environ={}, env="test", database_url=url, instance_path=instance,
+        secret_key=TEST_SECRET, base_url="http://localhost", **overrides,
+    )
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own context, as a real request does.
+
+    The tests hold an application context open; without this, Flask would reuse it
+    for requests and `g` (the signed-in user, the CSRF token) would leak between them.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    application = create_app(test_settings(database_url, tmp_path_factory.mktemp("instance")))
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgres"
+
+
+class _TestScopedSession(scoped_session[Session]):
+    """One session for the whole test; request teardown rolls back instead of closing.
+
+    The app closes its session after every request; doing that here would detach the
+    test's objects so later changes to them would silently never be flushed.
+    """
+
+    def __init__(self, only: Session) -> None:
+        super().__init__(lambda: only)
+        self._only = only
+
+    def remove(self) -> None:
+        self._only.rollback()  # ends the request's unfinished work, like a closed session
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """The app's session, inside a transaction rolled back after the test."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    test_session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    original = db.session
+    db.session = _TestScopedSession(test_session)
+    app.extensions["lms_throttle"].reset()
+    try:
+        yield test_session
+    finally:
+        db.session = original
+        test_session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(session: Session) -> Any:
+    """Context manager counting the SQL statements run inside it."""
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        engine = session.get_bind().engine
+
+        def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", _before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", _before)
+
+    return counting
+
+
+class Auth:
+    """Logs the test client in and out as a given user."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def csrf_token(self, path: str = "/tillganglighet") -> str:
+        """A valid CSRF token for this client's session, read from a real form."""
+        html = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        return match.group(1) if match else ""
+
+    def login(self, email: str, password: str = "correct-horse-battery", **extra: Any) -> Any:
+        data = {"email": email, "password": password, "csrf_token": self.csrf_token(), **extra}
+        return self.client.post("/login", data=data)
+
+    def logout(self) -> Any:
+        return self.client.post("/logout", data={"csrf_token": self.csrf_token()})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def csrf_off(app: Flask) -> Iterator[None]:
+    """Most view tests post without tokens; the CSRF tests turn it back on."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
