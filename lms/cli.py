@@ -12,7 +12,7 @@ from lms.config import REPO_ROOT
 from lms.core import migrate
 from lms.core.db import db
 
-DEMO_PASSWORD = "larlyft-demo-2026"
+DEMO_PASSWORD = "larlyft-demo-2026"  # noqa: S105  (printed by `init --demo`, demo only)
 DEMO_LOGINS = {
     "employee": "fatima.ahmed@kultur.example.se",
     "manager": "anders.lund@kultur.example.se",

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from lms.app import create_app
 from lms.config import load_settings
@@ -66,8 +66,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 def test_settings(url: str, instance: Path, **overrides: Any) -> Any:
     return load_settings(
-        environ={}, env="test", database_url=url, instance_path=instance,
-        secret_key=TEST_SECRET, base_url="http://localhost", **overrides,
+        environ={},
+        env="test",
+        database_url=url,
+        instance_path=instance,
+        secret_key=TEST_SECRET,
+        base_url="http://localhost",
+        **overrides,
     )
 
 
@@ -95,35 +100,29 @@ def backend(database_url: str) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgres"
 
 
-class _TestScopedSession(scoped_session[Session]):
-    """One session for the whole test; request teardown rolls back instead of closing.
-
-    The app closes its session after every request; doing that here would detach the
-    test's objects so later changes to them would silently never be flushed.
-    """
-
-    def __init__(self, only: Session) -> None:
-        super().__init__(lambda: only)
-        self._only = only
-
-    def remove(self) -> None:
-        self._only.rollback()  # ends the request's unfinished work, like a closed session
-
-
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """The app's session, inside a transaction rolled back after the test."""
+    """A session for the test itself, inside a transaction rolled back after the test.
+
+    The app's own sessions (one per request, as in production) share the test's
+    connection, so each side sees what the other committed; the test refreshes
+    its objects when a request has changed them.
+    """
     connection = db.engine.connect()
     outer = connection.begin()
-    test_session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    options: dict[str, Any] = {
+        "bind": connection,
+        "join_transaction_mode": "create_savepoint",
+        "expire_on_commit": False,
+    }
     original = db.session
-    db.session = _TestScopedSession(test_session)
+    db.session = scoped_session(sessionmaker(**options))
+    test_session = Session(**options)
     app.extensions["lms_throttle"].reset()
     try:
         yield test_session
     finally:
+        db.session.remove()
         db.session = original
         test_session.close()
         outer.rollback()

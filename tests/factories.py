@@ -18,8 +18,9 @@ def organisation(session: Session, name: str = "Kulturförvaltningen") -> Organi
     return services.get_or_create_organisation(session, name)
 
 
-def department(session: Session, name: str = "Stadsbiblioteket",
-               org: Organisation | None = None) -> Department:
+def department(
+    session: Session, name: str = "Stadsbiblioteket", org: Organisation | None = None
+) -> Department:
     return services.get_or_create_department(session, org or organisation(session), name)
 
 
@@ -32,7 +33,7 @@ def user(
     *,
     email: str | None = None,
     name: str | None = None,
-    permissions: Permission = Permission(0),
+    permissions: Permission = Permission.NONE,
     dept: Department | None = None,
     role: JobRole | None = None,
     manager: User | None = None,

@@ -27,10 +27,10 @@ from lms.core.errors import DomainError
 from lms.core.forms import options
 from lms.core.outbox import MailStatus, OutboxEmail
 from lms.core.pagination import paginate
-from lms.home.models import AccessibilityReport
 
 bp = Blueprint("admin", __name__)
 admin_only = requires(Permission.ADMIN)
+
 
 def _page_arg() -> int:
     return request.args.get("page", 1, type=int) or 1
@@ -48,12 +48,9 @@ def index() -> Any:
         "departments": db.session.scalar(select(func.count()).select_from(Department)),
         "job_roles": db.session.scalar(select(func.count()).select_from(JobRole)),
         "pending_mail": db.session.scalar(
-            select(func.count()).select_from(OutboxEmail)
+            select(func.count())
+            .select_from(OutboxEmail)
             .where(OutboxEmail.status == MailStatus.PENDING)
-        ),
-        "reports": db.session.scalar(
-            select(func.count()).select_from(AccessibilityReport)
-            .where(AccessibilityReport.status == "new")
         ),
     }
     return render_template("admin/index.html", counts=counts)
@@ -63,27 +60,35 @@ def index() -> Any:
 @admin_only
 def users() -> Any:
     form = UserFilterForm(request.args)
-    departments = queries.list_departments(db.session)
-    roles = queries.list_job_roles(db.session)
-    form.department.choices = options([("", _("All departments"))] + [
-        (str(d.id), f"{d.name} ({d.organisation.name})") for d in departments])
-    form.job_role.choices = options([("", _("All job roles"))] + [(str(r.id), r.name) for r in roles])
-    form.permission.choices = options([("", _("Any permission"))] + [(p.key, PERMISSION_LABELS[p.key]) for p in Permission])
+    departments = queries.list_departments(db.session())
+    roles = queries.list_job_roles(db.session())
+    form.department.choices = options(
+        [("", _("All departments"))]
+        + [(str(d.id), f"{d.name} ({d.organisation.name})") for d in departments]
+    )
+    form.job_role.choices = options(
+        [("", _("All job roles"))] + [(str(r.id), r.name) for r in roles]
+    )
+    form.permission.choices = options(
+        [("", _("Any permission"))] + [(p.key, PERMISSION_LABELS[p.key]) for p in Permission]
+    )
     status = request.args.get("status", "active")
-    permission = request.args.get("permission", "")
+    try:
+        permission: Permission | None = Permission.from_name(request.args.get("permission", ""))
+    except KeyError:
+        permission = None
     filters = queries.UserFilter(
         text=(form.q.data or "")[:100],
         department_id=_int_or_none(request.args.get("department")),
         job_role_id=_int_or_none(request.args.get("job_role")),
-        permission=Permission[permission.upper()] if permission.upper() in Permission.__members__
-        else None,
+        permission=permission,
         active={"active": True, "inactive": False}.get(status),
     )
     stmt = queries.users_statement(filters)
     # Protected identities never appear in lists; only an exact e-mail search finds them.
     exact = filters.text.strip().lower()
     stmt = stmt.where(User.is_protected_identity.is_(False) | (User.email == exact))
-    page = paginate(db.session, stmt, _page_arg(), per_page=25)
+    page = paginate(db.session(), stmt, _page_arg(), per_page=25)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/users.html", form=form, page=page, args=args)
 
@@ -100,14 +105,25 @@ def _load_user(user_id: int) -> User:
 def edit_user(user_id: int) -> Any:
     user = _load_user(user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
-    depts = [d for d in queries.list_departments(db.session)
-             if d.organisation_id == user.organisation_id]
-    form.department_id.choices = options([(0, _("No department"))] + [(d.id, d.name) for d in depts])
-    form.job_role_id.choices = options([(0, _("No job role"))] + [
-        (r.id, r.name) for r in queries.list_job_roles(db.session)])
-    form.manager_id.choices = options([(0, _("No manager"))] + [
-        (m.id, f"{m.name} ({m.email})")
-        for m in queries.list_manager_candidates(db.session) if m.id != user.id])
+    depts = [
+        d
+        for d in queries.list_departments(db.session())
+        if d.organisation_id == user.organisation_id
+    ]
+    form.department_id.choices = options(
+        [(0, _("No department"))] + [(d.id, d.name) for d in depts]
+    )
+    form.job_role_id.choices = options(
+        [(0, _("No job role"))] + [(r.id, r.name) for r in queries.list_job_roles(db.session())]
+    )
+    form.manager_id.choices = options(
+        [(0, _("No manager"))]
+        + [
+            (m.id, f"{m.name} ({m.email})")
+            for m in queries.list_manager_candidates(db.session())
+            if m.id != user.id
+        ]
+    )
     form.permissions.choices = options([(p.key, PERMISSION_LABELS[p.key]) for p in ALL_PERMISSIONS])
     if request.method == "GET":
         form.department_id.data = user.department_id or 0
@@ -115,12 +131,14 @@ def edit_user(user_id: int) -> Any:
         form.manager_id.data = user.manager_id or 0
         form.permissions.data = user.permission_keys
     elif form.validate_on_submit():
-        flags = Permission(0)
+        flags = Permission.NONE
         for key in form.permissions.data or []:
             flags |= Permission.from_name(key)
         try:
             changed = services.update_user(
-                db.session, current_user, user,
+                db.session(),
+                current_user,
+                user,
                 department_id=form.department_id.data or None,
                 job_role_id=form.job_role_id.data or None,
                 manager_id=form.manager_id.data or None,
@@ -142,13 +160,15 @@ def set_user_active(user_id: int) -> Any:
     user = _load_user(user_id)
     active = request.form.get("active") == "1"
     try:
-        services.set_active(db.session, current_user, user, active)
+        services.set_active(db.session(), current_user, user, active)
     except DomainError as error:
         flash(str(error.message), "error")
     else:
         db.session.commit()
-        flash(_("The account is active again.") if active else _("The account is deactivated."),
-              "success")
+        flash(
+            _("The account is active again.") if active else _("The account is deactivated."),
+            "success",
+        )
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -159,7 +179,7 @@ def invite_user(user_id: int) -> Any:
     if not user.is_active:
         flash(_("Reactivate the account before inviting."), "error")
     else:
-        send_invitation(db.session, user)
+        send_invitation(db.session(), user)
         db.session.commit()
         flash(_("An invitation was queued for %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -169,13 +189,20 @@ def invite_user(user_id: int) -> Any:
 @admin_only
 def departments() -> Any:
     form = DepartmentForm()
-    all_departments = queries.list_departments(db.session)
-    form.organisation_id.choices = options([(o.id, o.name) for o in queries.list_organisations(db.session)])
+    all_departments = queries.list_departments(db.session())
+    form.organisation_id.choices = options(
+        [(o.id, o.name) for o in queries.list_organisations(db.session())]
+    )
     form.parent_id.choices = options([(0, _("(none)"))] + [(d.id, d.name) for d in all_departments])
     if form.validate_on_submit():
         try:
-            services.create_department(db.session, current_user, form.organisation_id.data or 0,
-                                       form.name.data or "", form.parent_id.data or None)
+            services.create_department(
+                db.session(),
+                current_user,
+                form.organisation_id.data or 0,
+                form.name.data or "",
+                form.parent_id.data or None,
+            )
         except DomainError as error:
             db.session.rollback()
             form.name.errors = [str(error.message)]
@@ -183,9 +210,10 @@ def departments() -> Any:
             db.session.commit()
             flash(_("The department was created."), "success")
             return redirect(url_for("admin.departments"))
-    counts = queries.count_users_by_department(db.session)
-    return render_template("admin/departments.html", form=form, departments=all_departments,
-                           counts=counts)
+    counts = queries.count_users_by_department(db.session())
+    return render_template(
+        "admin/departments.html", form=form, departments=all_departments, counts=counts
+    )
 
 
 @bp.route("/departments/<int:dept_id>", methods=["POST"])
@@ -195,7 +223,7 @@ def rename_department(dept_id: int) -> Any:
     form = NameForm()
     if form.validate_on_submit():
         try:
-            services.rename_department(db.session, current_user, dept, form.name.data or "")
+            services.rename_department(db.session(), current_user, dept, form.name.data or "")
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -213,7 +241,7 @@ def job_roles() -> Any:
     form = NameForm()
     if form.validate_on_submit():
         try:
-            services.create_job_role(db.session, current_user, form.name.data or "")
+            services.create_job_role(db.session(), current_user, form.name.data or "")
         except DomainError as error:
             db.session.rollback()
             form.name.errors = [str(error.message)]
@@ -221,8 +249,8 @@ def job_roles() -> Any:
             db.session.commit()
             flash(_("The job role was created."), "success")
             return redirect(url_for("admin.job_roles"))
-    roles = queries.list_job_roles(db.session)
-    counts = queries.count_users_by_job_role(db.session)
+    roles = queries.list_job_roles(db.session())
+    counts = queries.count_users_by_job_role(db.session())
     return render_template("admin/job_roles.html", form=form, roles=roles, counts=counts)
 
 
@@ -233,7 +261,7 @@ def rename_job_role(role_id: int) -> Any:
     form = NameForm()
     if form.validate_on_submit():
         try:
-            services.rename_job_role(db.session, current_user, role, form.name.data or "")
+            services.rename_job_role(db.session(), current_user, role, form.name.data or "")
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -249,15 +277,7 @@ def rename_job_role(role_id: int) -> Any:
 @admin_only
 def audit() -> Any:
     stmt = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    page = paginate(db.session, stmt, _page_arg(), per_page=50)
+    page = paginate(db.session(), stmt, _page_arg(), per_page=50)
     actor_ids = {e.actor_id for e in page.items if e.actor_id}
     actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
     return render_template("admin/audit.html", page=page, actors=actors)
-
-
-@bp.route("/accessibility-reports")
-@admin_only
-def accessibility_reports() -> Any:
-    stmt = select(AccessibilityReport).order_by(AccessibilityReport.created_at.desc())
-    page = paginate(db.session, stmt, _page_arg(), per_page=25)
-    return render_template("admin/accessibility_reports.html", page=page)

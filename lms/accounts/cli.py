@@ -24,13 +24,15 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _parse_permissions(raw: str) -> Permission:
-    flags = Permission(0)
+    flags = Permission.NONE
     for part in filter(None, (p.strip() for p in raw.replace(",", ";").split(";"))):
         try:
             flags |= Permission.from_name(part)
         except KeyError as exc:
             choices = ", ".join(p.key for p in Permission)
-            raise click.BadParameter(f"unknown permission {part!r} (choose from {choices})") from exc
+            raise click.BadParameter(
+                f"unknown permission {part!r} (choose from {choices})"
+            ) from exc
     return flags
 
 
@@ -55,8 +57,13 @@ def create_user_command(
         with db.transaction() as session:
             org = services.get_or_create_organisation(session, organisation)
             user = services.create_user(
-                session, email=email, name=name, organisation=org, permissions=flags,
-                gender=Gender.UNSTATED, password=password,
+                session,
+                email=email,
+                name=name,
+                organisation=org,
+                permissions=flags,
+                gender=Gender.UNSTATED,
+                password=password,
             )
     except DomainError as error:
         raise click.ClickException(str(error.message)) from error
@@ -82,8 +89,11 @@ def set_password_command(email: str, password_stdin: bool) -> None:
 
 @click.command("org")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--deactivate-missing", is_flag=True,
-              help="Deactivate active users of the file's organisations that the file omits.")
+@click.option(
+    "--deactivate-missing",
+    is_flag=True,
+    help="Deactivate active users of the file's organisations that the file omits.",
+)
 def import_org_command(path: Path, deactivate_missing: bool) -> None:
     """Import or update the organisation from a CSV file (all rows validated first)."""
     from lms.accounts.org_import import ImportFailed, import_organisation

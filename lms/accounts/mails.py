@@ -20,11 +20,16 @@ def _link(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + path
 
 
-def _queue(session: Session, user: User, kind: str, subject: str, template: str,
-           link: str) -> None:
+def _queue(session: Session, user: User, kind: str, subject: str, template: str, link: str) -> None:
     body = render_template(template, user=user, link=link)
-    enqueue_email(session, to=user.email, subject=subject, body_text=body, kind=kind,
-                  language=user.language or "sv")
+    enqueue_email(
+        session,
+        to=user.email,
+        subject=subject,
+        body_text=body,
+        kind=kind,
+        language=user.language or "sv",
+    )
     if current_app.config["LMS"].env == "embedded":
         # No mail server in the embedded mode: the operator finds the link here.
         log.warning("%s link for %s: %s", kind, user.email, link)
@@ -35,7 +40,9 @@ def send_password_reset(session: Session, user: User) -> None:
     settings = current_app.config["LMS"]
     from datetime import timedelta
 
-    raw = issue_token(session, user, TokenPurpose.RESET, timedelta(hours=settings.reset_token_hours))
+    raw = issue_token(
+        session, user, TokenPurpose.RESET, timedelta(hours=settings.reset_token_hours)
+    )
     link = _link(settings.base_url, f"/reset/{raw}")
     with force_locale(user.language or "sv"):
         subject = _("Reset your Lärlyft password")
@@ -47,7 +54,9 @@ def send_invitation(session: Session, user: User) -> None:
     settings = current_app.config["LMS"]
     from datetime import timedelta
 
-    raw = issue_token(session, user, TokenPurpose.INVITE, timedelta(days=settings.invite_token_days))
+    raw = issue_token(
+        session, user, TokenPurpose.INVITE, timedelta(days=settings.invite_token_days)
+    )
     link = _link(settings.base_url, f"/invite/{raw}")
     with force_locale(user.language or "sv"):
         subject = _("You are invited to Lärlyft")

@@ -68,9 +68,7 @@ class JobRole(Base):
 class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(
-            "gender IN ('woman', 'man', 'non_binary', 'unstated')", name="gender"
-        ),
+        CheckConstraint("gender IN ('woman', 'man', 'non_binary', 'unstated')", name="gender"),
         CheckConstraint("permissions >= 0 AND permissions < 16", name="permissions"),
         CheckConstraint("session_version >= 1", name="session_version"),
         CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
@@ -95,7 +93,7 @@ class User(UserMixin, Base):
     gender: Mapped[str] = mapped_column(String(16), default=Gender.UNSTATED)
     is_protected_identity: Mapped[bool] = mapped_column(default=False)
     permissions: Mapped[int] = mapped_column(default=0)
-    is_active: Mapped[bool] = mapped_column(default=True)  # type: ignore[assignment]
+    is_active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     session_version: Mapped[int] = mapped_column(default=1)
     language: Mapped[str | None] = mapped_column(String(8))

@@ -13,8 +13,8 @@ from lms.accounts.models import AuthToken, Department, Gender, JobRole, Organisa
 from lms.accounts.queries import get_user_by_email, normalise_email
 from lms.core.access import Permission
 from lms.core.audit import record_event
-from lms.core.i18n import _l
 from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.i18n import _l
 from lms.core.passwords import hash_password, needs_rehash, password_problem, verify_password
 from lms.core.time import utcnow
 
@@ -60,7 +60,7 @@ def create_user(
     job_role: JobRole | None = None,
     manager: User | None = None,
     gender: Gender = Gender.UNSTATED,
-    permissions: Permission = Permission(0),
+    permissions: Permission = Permission.NONE,
     password: str | None = None,
     actor_id: int | None = None,
 ) -> User:
@@ -86,7 +86,11 @@ def create_user(
     session.add(user)
     session.flush()
     record_event(
-        session, actor_id=actor_id, action="user.create", object_type="user", object_id=user.id,
+        session,
+        actor_id=actor_id,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
         permissions=user.permission_keys,
     )
     return user
@@ -130,7 +134,9 @@ def issue_token(session: Session, user: User, purpose: str, lifetime: timedelta)
     raw = secrets.token_urlsafe(32)
     session.add(
         AuthToken(
-            user=user, purpose=purpose, token_hash=_token_hash(raw),
+            user=user,
+            purpose=purpose,
+            token_hash=_token_hash(raw),
             expires_at=utcnow() + lifetime,
         )
     )
@@ -190,17 +196,22 @@ def update_user(
     if department_id and department is None:
         raise ValidationError(_l("Unknown department."), field="department_id")
     if department is not None and department.organisation_id != user.organisation_id:
-        raise ValidationError(_l("The department belongs to another organisation."),
-                              field="department_id")
+        raise ValidationError(
+            _l("The department belongs to another organisation."), field="department_id"
+        )
     if job_role_id and session.get(JobRole, job_role_id) is None:
         raise ValidationError(_l("Unknown job role."), field="job_role_id")
     manager = session.get(User, manager_id) if manager_id else None
     if manager_id and manager is None:
         raise ValidationError(_l("Unknown manager."), field="manager_id")
     if manager is not None and _would_cycle(session, user, manager):
-        raise ValidationError(_l("That manager would create a reporting cycle."), field="manager_id")
+        raise ValidationError(
+            _l("That manager would create a reporting cycle."), field="manager_id"
+        )
     if user.id == actor.id and not permissions & Permission.ADMIN:
-        raise ValidationError(_l("You cannot remove your own admin permission."), field="permissions")
+        raise ValidationError(
+            _l("You cannot remove your own admin permission."), field="permissions"
+        )
     new = {
         "department_id": department_id or None,
         "job_role_id": job_role_id or None,
@@ -214,8 +225,13 @@ def update_user(
             setattr(user, key, new[key])
         session.flush()
         record_event(
-            session, actor_id=actor.id, action="user.update", object_type="user",
-            object_id=user.id, before=before, after={k: new[k] for k in changed},
+            session,
+            actor_id=actor.id,
+            action="user.update",
+            object_type="user",
+            object_id=user.id,
+            before=before,
+            after={k: new[k] for k in changed},
         )
     return changed
 
@@ -230,8 +246,11 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     if not active:
         user.session_version += 1
     record_event(
-        session, actor_id=actor.id, action="user.activate" if active else "user.deactivate",
-        object_type="user", object_id=user.id,
+        session,
+        actor_id=actor.id,
+        action="user.activate" if active else "user.deactivate",
+        object_type="user",
+        object_id=user.id,
     )
 
 
@@ -254,8 +273,14 @@ def create_department(
     dept = Department(organisation=organisation, name=name, parent_id=parent_id or None)
     session.add(dept)
     session.flush()
-    record_event(session, actor_id=actor.id, action="department.create",
-                 object_type="department", object_id=dept.id, name=name)
+    record_event(
+        session,
+        actor_id=actor.id,
+        action="department.create",
+        object_type="department",
+        object_id=dept.id,
+        name=name,
+    )
     return dept
 
 
@@ -272,8 +297,15 @@ def rename_department(session: Session, actor: User, dept: Department, name: str
     )
     if clash is not None:
         raise Conflict(_l("That department already exists."), field="name")
-    record_event(session, actor_id=actor.id, action="department.rename",
-                 object_type="department", object_id=dept.id, before=dept.name, after=name)
+    record_event(
+        session,
+        actor_id=actor.id,
+        action="department.rename",
+        object_type="department",
+        object_id=dept.id,
+        before=dept.name,
+        after=name,
+    )
     dept.name = name
 
 
@@ -286,8 +318,14 @@ def create_job_role(session: Session, actor: User, name: str) -> JobRole:
     role = JobRole(name=name)
     session.add(role)
     session.flush()
-    record_event(session, actor_id=actor.id, action="job_role.create",
-                 object_type="job_role", object_id=role.id, name=name)
+    record_event(
+        session,
+        actor_id=actor.id,
+        action="job_role.create",
+        object_type="job_role",
+        object_id=role.id,
+        name=name,
+    )
     return role
 
 
@@ -298,6 +336,13 @@ def rename_job_role(session: Session, actor: User, role: JobRole, name: str) -> 
     clash = session.scalar(select(JobRole.id).where(JobRole.name == name, JobRole.id != role.id))
     if clash is not None:
         raise Conflict(_l("That job role already exists."), field="name")
-    record_event(session, actor_id=actor.id, action="job_role.rename",
-                 object_type="job_role", object_id=role.id, before=role.name, after=name)
+    record_event(
+        session,
+        actor_id=actor.id,
+        action="job_role.rename",
+        object_type="job_role",
+        object_id=role.id,
+        before=role.name,
+        after=name,
+    )
     role.name = name

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -45,7 +54,7 @@ def login() -> Any:
         minutes = max(1, -(-decision.retry_after_seconds // 60))
         current_app.logger.warning("login throttled: ip=%s", ip)
         return render_template("accounts/login.html", form=form, throttled_minutes=minutes), 429
-    user = services.authenticate(db.session, email, form.password.data or "")
+    user = services.authenticate(db.session(), email, form.password.data or "")
     if user is None:
         _throttle().record_failure(email, ip)
         current_app.logger.warning("login failed: ip=%s", ip)
@@ -75,26 +84,28 @@ def logout() -> Any:
 def forgot_password() -> Any:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = get_user_by_email(db.session, form.email.data or "")
+        user = get_user_by_email(db.session(), form.email.data or "")
         if user is not None and user.is_active:
-            send_password_reset(db.session, user)
+            send_password_reset(db.session(), user)
             db.session.commit()
         # The same answer whether or not the address has an account.
-        flash(_("If the address has an account, a link to choose a new password is on its way."),
-              "info")
+        flash(
+            _("If the address has an account, a link to choose a new password is on its way."),
+            "info",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 
 
 def _token_page(raw: str, purpose: str, template: str) -> Any:
     try:
-        token = services.peek_token(db.session, raw, purpose)
+        token = services.peek_token(db.session(), raw, purpose)
     except DomainError as error:
         return render_template("accounts/token_invalid.html", message=error.message), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.redeem_token(db.session, raw, purpose, form.password.data or "")
+            services.redeem_token(db.session(), raw, purpose, form.password.data or "")
         except DomainError as error:
             form.password.errors = [str(error.message)]
         else:
@@ -125,8 +136,9 @@ def profile() -> Any:
             form.current.errors = [_("The current password is wrong.")]
         else:
             try:
-                services.set_password(db.session, current_user, form.password.data or "",
-                                      actor_id=current_user.id)
+                services.set_password(
+                    db.session(), current_user, form.password.data or "", actor_id=current_user.id
+                )
             except DomainError as error:
                 form.password.errors = [str(error.message)]
             else:
@@ -140,7 +152,7 @@ def profile() -> Any:
 @bp.route("/team")
 @requires(Permission.MANAGER)
 def team() -> Any:
-    reports = list_direct_reports(db.session, current_user)
+    reports = list_direct_reports(db.session(), current_user)
     return render_template("accounts/team.html", reports=reports)
 
 

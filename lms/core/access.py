@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Permission(enum.IntFlag):
     """Permissions a user can hold on top of being an employee (stored as bits)."""
 
+    NONE = 0
     MANAGER = 1
     COURSE_OWNER = 2
     COORDINATOR = 4
@@ -29,14 +30,18 @@ class Permission(enum.IntFlag):
 
     @classmethod
     def from_name(cls, name: str) -> Permission:
-        return cls[name.strip().upper()]
+        """The permission called `name` (e.g. "course_owner"); KeyError for anything else."""
+        permission = cls[name.strip().upper()]
+        if not permission:
+            raise KeyError(name)
+        return permission
 
     @property
     def key(self) -> str:
         return (self.name or "").lower()
 
 
-ALL_PERMISSIONS: tuple[Permission, ...] = tuple(Permission)
+ALL_PERMISSIONS: tuple[Permission, ...] = tuple(p for p in Permission if p)
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class AccessRule:
     """Who may use a view: anyone, any signed-in user, or holders of any of `any_of`."""
 
     login: bool
-    any_of: Permission = Permission(0)
+    any_of: Permission = Permission.NONE
 
     def describe(self) -> str:
         if not self.login:
@@ -79,7 +84,7 @@ def authenticated(view: F) -> F:
 
 def requires(*permissions: Permission) -> Callable[[F], F]:
     """Signed-in users holding at least one of `permissions` may use this view."""
-    combined = Permission(0)
+    combined = Permission.NONE
     for permission in permissions:
         combined |= permission
     return _mark(AccessRule(login=True, any_of=combined))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Flask
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -50,7 +50,7 @@ class Base(DeclarativeBase):
     """Base class of every model; constraint names follow NAMING_CONVENTION."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import has_request_context, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ _l = lazy_gettext
 
 def select_locale() -> str:
     """The signed-in user's choice, else this browser's choice, else Swedish."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE  # commands and jobs
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return str(current_user.language)
     chosen = session.get("lang")

@@ -67,7 +67,9 @@ def enqueue_email(
 ) -> OutboxEmail | None:
     """Queue a mail; with a dedupe key already queued, do nothing and return None."""
     if dedupe_key is not None:
-        existing = session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key))
+        existing = session.scalar(
+            select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)
+        )
         if existing is not None:
             return None
     mail = OutboxEmail(

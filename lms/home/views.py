@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from lms.accounts.queries import list_direct_reports
-from lms.core.access import Permission, authenticated, public
+from lms.core.access import Permission, authenticated, public, requires
 from lms.core.db import db
+from lms.core.pagination import paginate
 from lms.home.forms import AccessibilityReportForm
+from lms.home.models import AccessibilityReport
 from lms.home.services import report_accessibility_problem
 
 bp = Blueprint("home", __name__)
@@ -21,8 +24,9 @@ bp = Blueprint("home", __name__)
 @authenticated
 def index() -> Any:
     reports = (
-        list_direct_reports(db.session, current_user)
-        if current_user.has(Permission.MANAGER) else []
+        list_direct_reports(db.session(), current_user)
+        if current_user.has(Permission.MANAGER)
+        else []
     )
     return render_template("home/index.html", reports=reports)
 
@@ -33,7 +37,7 @@ def accessibility() -> Any:
     form = AccessibilityReportForm()
     if form.validate_on_submit():
         report_accessibility_problem(
-            db.session,
+            db.session(),
             page_url=form.page_url.data or "",
             description=form.description.data or "",
             contact_email=form.contact_email.data,
@@ -44,3 +48,11 @@ def accessibility() -> Any:
         flash(_("Thank you! Your report has been sent to us."), "success")
         return redirect(url_for("home.accessibility"))
     return render_template("home/accessibility.html", form=form)
+
+
+@bp.route("/admin/accessibility-reports")
+@requires(Permission.ADMIN)
+def accessibility_reports() -> Any:
+    stmt = select(AccessibilityReport).order_by(AccessibilityReport.created_at.desc())
+    page = paginate(db.session(), stmt, request.args.get("page", 1, type=int) or 1, per_page=25)
+    return render_template("admin/accessibility_reports.html", page=page)

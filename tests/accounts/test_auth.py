@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from email.utils import parsedate_to_datetime
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 from flask import Flask
@@ -63,7 +63,9 @@ def test_remember_me_cookie_lasts_at_most_14_days(client, session, auth) -> None
     person = factories.user(session)
     session.commit()
     response = auth.login(person.email, remember="y")
-    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token"))
+    cookie = next(
+        h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token")
+    )
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))  # type: ignore[union-attr]
     assert timedelta(days=13) < expires - utcnow() <= timedelta(days=14, minutes=1)
@@ -76,9 +78,14 @@ def test_password_change_ends_other_sessions(app: Flask, client, session, auth) 
     other.post("/login", data={"email": person.email, "password": factories.PASSWORD})
     assert other.get("/").status_code == 200
     auth.login(person.email)
-    response = client.post("/profile", data={
-        "current": factories.PASSWORD, "password": "a-new-long-passphrase", "confirm":
-        "a-new-long-passphrase"})
+    response = client.post(
+        "/profile",
+        data={
+            "current": factories.PASSWORD,
+            "password": "a-new-long-passphrase",
+            "confirm": "a-new-long-passphrase",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this session continues
     assert other.get("/").status_code == 302  # the other one is over
@@ -91,8 +98,9 @@ def test_password_reset_flow(client, session, auth) -> None:
     assert response.headers["Location"] == "/login"
     link = _link_from_last_mail(session, "password_reset")
     assert client.get(link).status_code == 200
-    response = client.post(link, data={"password": "brand-new-passphrase",
-                                       "confirm": "brand-new-passphrase"})
+    response = client.post(
+        link, data={"password": "brand-new-passphrase", "confirm": "brand-new-passphrase"}
+    )
     assert response.headers["Location"] == "/login"
     assert auth.login(person.email, password="brand-new-passphrase").status_code == 302
     assert client.get(link).status_code == 404  # used once only
@@ -100,7 +108,9 @@ def test_password_reset_flow(client, session, auth) -> None:
 
 def test_reset_for_unknown_address_says_the_same_and_sends_nothing(client, session) -> None:
     before = session.scalar(select(OutboxEmail.id).order_by(OutboxEmail.id.desc()))
-    response = client.post("/forgot", data={"email": "nobody@kultur.example.se"}, follow_redirects=True)
+    response = client.post(
+        "/forgot", data={"email": "nobody@kultur.example.se"}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert session.scalar(select(OutboxEmail.id).order_by(OutboxEmail.id.desc())) == before
 

@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+SV_CATALOG = REPO_ROOT / "lms" / "translations" / "sv" / "LC_MESSAGES" / "messages.mo"
 AXE_SOURCE = (HERE / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SERVER_START_TIMEOUT = 30.0
@@ -116,7 +117,7 @@ def _database_url(backend: str, folder: Path) -> str:
 
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local http)
+        with urllib.request.urlopen(url, timeout=2) as response:
             return bool(response.status == 200)
     except urllib.error.HTTPError as error:
         error.close()
@@ -147,13 +148,23 @@ def live_server(
 ) -> Iterator[str]:
     """`flask run` on a free port over a demo database of the backend; yields the base URL."""
     backend: str = request.param
+    if not SV_CATALOG.exists():
+        pytest.fail(
+            f"{SV_CATALOG.relative_to(REPO_ROOT)} is missing, so the UI would be in English: "
+            "run `make catalogs` (or `.venv/bin/pybabel compile -d lms/translations`)"
+        )
     folder = tmp_path_factory.mktemp(f"browser-{backend}")
     instance = folder / "instance"
     instance.mkdir()
     env = _server_env(_database_url(backend, folder), instance)
     init = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "lms", "init", "--demo"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     if init.returncode != 0:
         pytest.fail(f"`lms init --demo` failed ({init.returncode}):\n{init.stdout}\n{init.stderr}")
@@ -162,9 +173,24 @@ def live_server(
     log_path = folder / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "run",
-             "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "wsgi",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-reload",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_up(proc, base_url + "/login", log_path)
