@@ -77,6 +77,7 @@ def _init_logging(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _init_login(app: Flask) -> None:

@@ -278,6 +278,13 @@ def rename_job_role(role_id: int) -> Any:
 def audit() -> Any:
     stmt = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     page = paginate(db.session(), stmt, _page_arg(), per_page=50)
-    actor_ids = {e.actor_id for e in page.items if e.actor_id}
-    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
-    return render_template("admin/audit.html", page=page, actors=actors)
+    user_ids = {e.actor_id for e in page.items if e.actor_id} | {
+        int(e.object_id) for e in page.items if e.object_type == "user" and e.object_id.isdigit()
+    }
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    object_labels = {
+        "department": _("Department"), "job_role": _("Job role"), "file": _("File"),
+    }
+    return render_template(
+        "admin/audit.html", page=page, actors=people, subjects=people, object_labels=object_labels
+    )

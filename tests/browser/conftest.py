@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from babel.support import NullTranslations, Translations
+from playwright.sync_api import Browser, Page
 
 from tests.conftest import BACKENDS, IN_CI, PG_URL, reset_postgres
 
@@ -210,7 +211,7 @@ def live_server(
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         reason = (
             f"{CHROMIUM} is missing: install Debian's `chromium` package to run the browser tests"
@@ -234,7 +235,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
     """A fresh page (own cookies) on the live server; `page.goto("/login")` is relative."""
     context = browser.new_context(
         base_url=live_server, viewport={"width": 1280, "height": 900}, locale="sv-SE"
@@ -255,12 +256,12 @@ def screenshot_dir() -> Path:
     return folder
 
 
-def backend_of(page: Any) -> str:
+def backend_of(page: Page) -> str:
     parts = urlsplit(page.url)
     return _SERVERS.get(f"{parts.scheme}://{parts.netloc}", "unknown")
 
 
-def save_screenshot(page: Any, name: str) -> Path:
+def save_screenshot(page: Page, name: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
     path = screenshot_dir() / f"{backend_of(page)}-{slug}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -287,7 +288,7 @@ def format_violations(violations: list[dict[str, Any]], max_nodes: int = 3) -> s
     return "\n".join(lines)
 
 
-def check_axe(page: Any, name: str) -> None:
+def check_axe(page: Page, name: str) -> None:
     """Screenshot the page, then assert axe-core finds no WCAG 2.1 A/AA violation on it.
 
     axe is injected with `page.evaluate` (through the DevTools protocol), because the app's CSP
