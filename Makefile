@@ -27,7 +27,7 @@ catalogs: $(CATALOGS)
 
 ## Re-extract the UI strings and merge them into the catalogs (then translate the new ones).
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o lms/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o lms/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --ignore-obsolete
 
 run: install

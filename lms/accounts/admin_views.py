@@ -283,7 +283,9 @@ def audit() -> Any:
     }
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
     object_labels = {
-        "department": _("Department"), "job_role": _("Job role"), "file": _("File"),
+        "department": _("Department"),
+        "job_role": _("Job role"),
+        "file": _("File"),
     }
     return render_template(
         "admin/audit.html", page=page, actors=people, subjects=people, object_labels=object_labels

@@ -284,10 +284,43 @@ def create_department(
     return dept
 
 
-def rename_department(session: Session, actor: User, dept: Department, name: str) -> None:
+def _clean_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise ValidationError(_l("A name is required."), field="name")
+    return name
+
+
+def _rename(
+    session: Session,
+    actor: User,
+    target: Department | JobRole,
+    name: str,
+    clash: object,
+    kind: str,
+) -> None:
+    """Rename a department or job role, refusing a name already taken, and audit it."""
+    if clash is not None:
+        raise Conflict(
+            _l("That department already exists.")
+            if kind == "department"
+            else _l("That job role already exists."),
+            field="name",
+        )
+    record_event(
+        session,
+        actor_id=actor.id,
+        action=f"{kind}.rename",
+        object_type=kind,
+        object_id=target.id,
+        before=target.name,
+        after=name,
+    )
+    target.name = name
+
+
+def rename_department(session: Session, actor: User, dept: Department, name: str) -> None:
+    name = _clean_name(name)
     clash = session.scalar(
         select(Department.id).where(
             Department.organisation_id == dept.organisation_id,
@@ -295,18 +328,7 @@ def rename_department(session: Session, actor: User, dept: Department, name: str
             Department.id != dept.id,
         )
     )
-    if clash is not None:
-        raise Conflict(_l("That department already exists."), field="name")
-    record_event(
-        session,
-        actor_id=actor.id,
-        action="department.rename",
-        object_type="department",
-        object_id=dept.id,
-        before=dept.name,
-        after=name,
-    )
-    dept.name = name
+    _rename(session, actor, dept, name, clash, "department")
 
 
 def create_job_role(session: Session, actor: User, name: str) -> JobRole:
@@ -330,19 +352,6 @@ def create_job_role(session: Session, actor: User, name: str) -> JobRole:
 
 
 def rename_job_role(session: Session, actor: User, role: JobRole, name: str) -> None:
-    name = name.strip()
-    if not name:
-        raise ValidationError(_l("A name is required."), field="name")
+    name = _clean_name(name)
     clash = session.scalar(select(JobRole.id).where(JobRole.name == name, JobRole.id != role.id))
-    if clash is not None:
-        raise Conflict(_l("That job role already exists."), field="name")
-    record_event(
-        session,
-        actor_id=actor.id,
-        action="job_role.rename",
-        object_type="job_role",
-        object_id=role.id,
-        before=role.name,
-        after=name,
-    )
-    role.name = name
+    _rename(session, actor, role, name, clash, "job_role")
