@@ -196,3 +196,27 @@ def csrf_off(app: Flask) -> Iterator[None]:
     app.config["WTF_CSRF_ENABLED"] = False
     yield
     app.config["WTF_CSRF_ENABLED"] = True
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests ran on each backend and in the browser, so CI output proves it."""
+    passed = terminalreporter.stats.get("passed", [])
+    skipped = terminalreporter.stats.get("skipped", [])
+    counts = {
+        name: sum(1 for r in passed if f"[{name}" in r.nodeid) for name in ("sqlite", "postgres")
+    }
+    browser = sum(1 for r in passed if r.nodeid.startswith("tests/browser/"))
+    terminalreporter.write_line(
+        f"lms: {counts['sqlite']} passed on sqlite, {counts['postgres']} passed on postgres, "
+        f"{browser} browser tests passed, {len(skipped)} skipped"
+    )
+    if IN_CI and skipped:
+        terminalreporter.write_line(
+            "lms: CI=true does not allow skipped tests (a dependency is missing)"
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if IN_CI and reporter is not None and reporter.stats.get("skipped") and exitstatus == 0:
+        session.exitstatus = 1
