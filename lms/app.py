@@ -19,6 +19,9 @@ from lms.core.i18n import LANGUAGES, _l, select_locale
 from lms.core.security import install_security_headers
 from lms.core.throttle import LoginThrottle
 
+# The embed hosts render_markdown produces for allowed videos (youtube-nocookie, Vimeo player).
+VIDEO_FRAME_HOSTS = ("www.youtube-nocookie.com", "player.vimeo.com")
+
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
@@ -64,7 +67,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings.login_window_seconds,
     )
     app.before_request(enforce_access)
-    install_security_headers(app)
+    install_security_headers(app, frame_hosts=VIDEO_FRAME_HOSTS)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -103,11 +106,17 @@ def _init_login(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.admin_views import bp as admin_bp
     from lms.accounts.views import bp as accounts_bp
+    from lms.catalog.editor_views import bp as editor_bp
+    from lms.catalog.views import bp as catalog_bp
+    from lms.framework.views import bp as framework_bp
     from lms.home.views import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(framework_bp, url_prefix="/kompetens")
+    app.register_blueprint(catalog_bp, url_prefix="/katalog")
+    app.register_blueprint(editor_bp, url_prefix="/redigera")
 
 
 def register_commands(app: Flask) -> None:

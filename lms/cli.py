@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -11,6 +12,8 @@ from lms.accounts.cli import import_org_command, user_group
 from lms.config import REPO_ROOT
 from lms.core import migrate
 from lms.core.db import db
+from lms.core.time import local_date, utcnow
+from lms.packages.cli import content_group, run_import
 
 DEMO_PASSWORD = "larlyft-demo-2026"  # noqa: S105  (printed by `init --demo`, demo only)
 DEMO_LOGINS = {
@@ -35,6 +38,8 @@ def import_group() -> None:
 import_group.add_command(import_org_command)
 lms_group.add_command(import_group)
 lms_group.add_command(user_group)
+lms_group.add_command(content_group)
+DEMO_SESSIONS_FROM = timedelta(days=7)  # the demo's sessions start a week from today or later
 
 
 @lms_group.command("migrate")
@@ -47,11 +52,34 @@ def migrate_command() -> None:
 @lms_group.command("init")
 @click.option("--demo", is_flag=True, help="Also load the demo organisation and logins.")
 def init_command(demo: bool) -> None:
-    """Migrate the database and load the default content (safe to run again)."""
+    """Migrate the database; on a fresh install load the default content (safe to rerun)."""
     migrate.upgrade(current_app.config["LMS"].database_url)
     click.echo("database is at the newest revision")
     if demo:
-        _load_demo()
+        _load_demo()  # first, so the content's owners and departments resolve
+    if _catalogue_is_empty():
+        if demo:
+            shift_to = local_date(utcnow()) + DEMO_SESSIONS_FROM
+            run_import(REPO_ROOT / "content", shift_sessions_to=shift_to)
+        else:
+            # Without an organisation the content's department names cannot resolve yet.
+            run_import(REPO_ROOT / "content", skip_unknown_departments=True)
+    else:
+        # Running init again must not overwrite what people changed in the editor.
+        click.echo(
+            "content: already loaded (`lms content import content/` would overwrite "
+            "the shipped activities with the files)"
+        )
+    if demo:
+        _print_demo_logins()
+
+
+def _catalogue_is_empty() -> bool:
+    from sqlalchemy import exists, select
+
+    from lms.catalog.models import Activity
+
+    return not db.session().scalar(select(exists().where(Activity.id.isnot(None))))
 
 
 def _load_demo() -> None:
@@ -67,6 +95,9 @@ def _load_demo() -> None:
             if user is not None and not user.has_password:
                 set_password(session, user, DEMO_PASSWORD, actor_id=None)
     click.echo(f"demo organisation: {result.summary()}")
+
+
+def _print_demo_logins() -> None:
     click.echo(f"demo logins (password: {DEMO_PASSWORD}):")
     for role, email in DEMO_LOGINS.items():
         click.echo(f"  {role:<13} {email}")

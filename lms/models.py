@@ -1,7 +1,18 @@
 """Imports every domain's models so metadata is complete (Alembic, tests)."""
 
 from lms.accounts import models as accounts_models
+from lms.catalog import models as catalog_models
 from lms.core import audit, outbox
+from lms.framework import models as framework_models
 from lms.home import models as home_models
+from lms.transfer import models as transfer_models
 
-__all__ = ["accounts_models", "audit", "home_models", "outbox"]
+__all__ = [
+    "accounts_models",
+    "audit",
+    "catalog_models",
+    "framework_models",
+    "home_models",
+    "outbox",
+    "transfer_models",
+]

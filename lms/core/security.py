@@ -45,7 +45,11 @@ def install_security_headers(app: Flask, frame_hosts: tuple[str, ...] = ()) -> N
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if request.is_secure:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if current_user and current_user.is_authenticated and request.endpoint != "static":
+        # Signed-in pages are never stored; a view that marks its response private
+        # (an uploaded image named by its hash) keeps its own caching.
+        private = "private" in headers.get("Cache-Control", "")
+        signed_in = bool(current_user) and current_user.is_authenticated
+        if signed_in and request.endpoint != "static" and not private:
             headers["Cache-Control"] = "no-store"
         return response
 

@@ -23,11 +23,11 @@ FIRST_NAMES = {
     "admin": "Peter",
 }
 NAV_LINKS = {
-    "employee": ["Start", "Min profil"],
-    "manager": ["Start", "Mitt team", "Min profil"],
-    "course_owner": ["Start", "Min profil"],
-    "coordinator": ["Start", "Min profil"],
-    "admin": ["Start", "Administration", "Min profil"],
+    "employee": ["Start", "Katalog", "Kompetensramverk", "Min profil"],
+    "manager": ["Start", "Katalog", "Kompetensramverk", "Mitt team", "Min profil"],
+    "course_owner": ["Start", "Katalog", "Kompetensramverk", "Mina aktiviteter", "Min profil"],
+    "coordinator": ["Start", "Katalog", "Kompetensramverk", "Mina aktiviteter", "Min profil"],
+    "admin": ["Start", "Katalog", "Kompetensramverk", "Administration", "Min profil"],
 }
 # Demo people without a password: their failed sign-ins never lock out a journey's login.
 WRONG_PASSWORD_EMAIL = "klara.hedlund@kultur.example.se"

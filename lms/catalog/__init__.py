@@ -1,0 +1,1 @@
+"""Catalogue: activities, courses and lessons, sessions, revisions, search and authoring."""

@@ -1,0 +1,1 @@
+"""Competence framework: areas, competences, level descriptors, role expectations, subjects."""
