@@ -11,16 +11,21 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from lms.config import REPO_ROOT, Settings, load_settings, resolve_secret_key, validate_production
+from lms.config import (
+    REPO_ROOT,
+    ConfigError,
+    Settings,
+    load_settings,
+    resolve_secret_key,
+    validate_production,
+)
 from lms.core.access import Permission, enforce_access
 from lms.core.db import db
 from lms.core.errors import DomainError
 from lms.core.i18n import LANGUAGES, _l, select_locale
+from lms.core.markdown import configure_video_hosts, frame_hosts
 from lms.core.security import install_security_headers
 from lms.core.throttle import LoginThrottle
-
-# The embed hosts render_markdown produces for allowed videos (youtube-nocookie, Vimeo player).
-VIDEO_FRAME_HOSTS = ("www.youtube-nocookie.com", "player.vimeo.com")
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -31,6 +36,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the Lärlyft application from settings (the environment by default)."""
     settings = settings or load_settings(**overrides)
     validate_production(settings)
+    try:
+        configure_video_hosts(settings.video_hosts)
+    except ValueError as error:
+        raise ConfigError(f"LMS_VIDEO_HOSTS: {error}") from error
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     app = Flask(
         __name__,
@@ -67,7 +76,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings.login_window_seconds,
     )
     app.before_request(enforce_access)
-    install_security_headers(app, frame_hosts=VIDEO_FRAME_HOSTS)
+    install_security_headers(app, frame_hosts=frame_hosts(settings.video_hosts))
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from lms.core.markdown import DEFAULT_VIDEO_HOSTS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = REPO_ROOT / "instance"
 INSECURE_SECRETS = {"", "dev", "change-me", "secret"}
@@ -45,6 +47,7 @@ class Settings:
     reset_token_hours: int = 2
     invite_token_days: int = 14
     accessibility_contact: str = "tillganglighet@larlyft.example"
+    video_hosts: tuple[str, ...] = DEFAULT_VIDEO_HOSTS
     debug: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -78,6 +81,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "LMS_LOGIN_ATTEMPTS_PER_IP": ("login_attempts_per_ip", int),
     "LMS_ACCESSIBILITY_CONTACT": ("accessibility_contact", str),
     "LMS_DEBUG": ("debug", bool),
+    "LMS_VIDEO_HOSTS": ("video_hosts", tuple),
 }
 
 
@@ -86,6 +90,8 @@ def _convert(raw: str, kind: type) -> Any:
         return _bool(raw)
     if kind is int:
         return int(raw)
+    if kind is tuple:
+        return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
     return kind(raw)
 
 

@@ -70,3 +70,44 @@ def test_production_refuses_debug(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="DEBUG"):
         create_app(settings)
+
+
+def test_video_hosts_are_configurable_and_drive_render_and_csp(tmp_path: Path) -> None:
+    from lms.core.markdown import (
+        DEFAULT_VIDEO_HOSTS,
+        configure_video_hosts,
+        frame_hosts,
+        render_markdown,
+    )
+    from lms.core.security import build_csp
+
+    settings = load_settings(
+        environ={
+            "LMS_INSTANCE_PATH": str(tmp_path),
+            "LMS_VIDEO_HOSTS": "vimeo.com, player.vimeo.com",
+        }
+    )
+    assert settings.video_hosts == ("vimeo.com", "player.vimeo.com")
+    csp = build_csp(frame_hosts(settings.video_hosts))
+    assert "frame-src https://player.vimeo.com;" in csp and "youtube" not in csp
+    configure_video_hosts(settings.video_hosts)
+    try:
+        youtube = render_markdown("@[video](https://www.youtube.com/watch?v=dQw4w9WgXcQ)")
+        assert "<iframe" not in youtube.html and youtube.problems
+        vimeo = render_markdown("@[video](https://vimeo.com/76979871)")
+        assert 'src="https://player.vimeo.com/video/76979871"' in vimeo.html
+    finally:
+        configure_video_hosts(DEFAULT_VIDEO_HOSTS)  # the process-wide default again
+
+
+def test_the_default_csp_frames_only_the_video_embed_hosts(client) -> None:
+    csp = client.get("/login").headers["Content-Security-Policy"]
+    assert "frame-src https://www.youtube-nocookie.com https://player.vimeo.com;" in csp
+
+
+def test_an_unsupported_video_host_is_a_config_error(tmp_path: Path) -> None:
+    settings = load_settings(
+        environ={"LMS_INSTANCE_PATH": str(tmp_path), "LMS_VIDEO_HOSTS": "evil.example"}
+    )
+    with pytest.raises(ConfigError, match="LMS_VIDEO_HOSTS"):
+        create_app(settings)

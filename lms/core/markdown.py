@@ -416,10 +416,36 @@ def _build_parser() -> MarkdownIt:
 _MD = _build_parser()
 
 
+_allowed_video_hosts: tuple[str, ...] = DEFAULT_VIDEO_HOSTS
+
+
+def configure_video_hosts(hosts: Sequence[str]) -> None:
+    """Set the video hosts this installation allows (LMS_VIDEO_HOSTS), for every render."""
+    unknown = sorted(set(hosts) - set(DEFAULT_VIDEO_HOSTS))
+    if unknown:
+        raise ValueError(f"unsupported video hosts: {', '.join(unknown)}")
+    global _allowed_video_hosts
+    _allowed_video_hosts = tuple(hosts)
+
+
+def allowed_video_hosts() -> tuple[str, ...]:
+    return _allowed_video_hosts
+
+
+def frame_hosts(video_hosts: Sequence[str]) -> tuple[str, ...]:
+    """The hosts the CSP must allow in frames for these video hosts' embeds."""
+    hosts = []
+    if any("youtu" in host for host in video_hosts):
+        hosts.append("www.youtube-nocookie.com")
+    if any(host.endswith("vimeo.com") for host in video_hosts):
+        hosts.append("player.vimeo.com")
+    return tuple(hosts)
+
+
 def render_markdown(
     text: str,
     *,
-    video_hosts: tuple[str, ...] = DEFAULT_VIDEO_HOSTS,
+    video_hosts: tuple[str, ...] | None = None,
     image_url: ImageUrl | None = None,
 ) -> RenderedMarkdown:
     """Render Markdown to sanitized HTML; quizzes are returned apart and never rendered.
@@ -427,7 +453,8 @@ def render_markdown(
     `image_url` maps an image's upload name (or https URL) to the URL to serve, or None
     when there is no such image. Problems give line numbers within `text`.
     """
-    env = _Env(video_hosts=video_hosts, image_url=image_url, problems=[], quizzes=[])
+    hosts = _allowed_video_hosts if video_hosts is None else video_hosts
+    env = _Env(video_hosts=hosts, image_url=image_url, problems=[], quizzes=[])
     md_env: dict[str, Any] = {"lms": env}
     # The container plugin indexes past the end of a source without a final line break.
     tokens = _MD.parse(text if text.endswith("\n") else text + "\n", md_env)
