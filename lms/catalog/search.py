@@ -146,7 +146,8 @@ class _Predicate(FunctionElement[bool]):
 
     @classmethod
     def sqlite_value(cls, term: str) -> str:
-        raise NotImplementedError
+        """The FTS5 match expression for `term`; each predicate below shapes its own."""
+        return term
 
     @classmethod
     def postgresql_value(cls, term: str) -> str:

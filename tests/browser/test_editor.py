@@ -110,6 +110,14 @@ def find_it_in_the_catalogue(page: Page) -> None:
     expect(page).to_have_url(re.compile(rf"/katalog/{SLUG}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_role("main")).to_contain_text("mycket svårare att knäcka")
+    # …and as a learner finds it: through the catalogue's search.
+    page.get_by_role("navigation", name=sv("Main navigation")).get_by_role(
+        "link", name="Katalog"
+    ).click()
+    page.get_by_label("Sök", exact=True).fill("lösenord")
+    page.get_by_role("button", name="Visa aktiviteter").click()
+    page.get_by_role("link", name=TITLE).click()
+    expect(page).to_have_url(re.compile(rf"/katalog/{SLUG}$"))
 
 
 def test_course_owner_writes_previews_publishes_and_finds_a_nano_lesson(page: Page) -> None:
