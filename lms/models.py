@@ -2,9 +2,10 @@
 
 from lms.accounts import models as accounts_models
 from lms.catalog import models as catalog_models
-from lms.core import audit, outbox
+from lms.core import audit, jobs_models, outbox
 from lms.framework import models as framework_models
 from lms.home import models as home_models
+from lms.notify import models as notify_models
 from lms.transfer import models as transfer_models
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "catalog_models",
     "framework_models",
     "home_models",
+    "jobs_models",
+    "notify_models",
     "outbox",
     "transfer_models",
 ]

@@ -48,12 +48,19 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def sibling_database(suffix: str) -> str:
+    """A PostgreSQL URL beside LMS_TEST_POSTGRES_URL, named after it (lms_test → lms_test_x),
+    so that parallel runs against different test databases never reset each other's."""
+    base, name = PG_URL.rsplit("/", 1)
+    return f"{base}/{name}_{suffix}"
+
+
 def make_database(backend: str, folder: Path, pg_name: str = "") -> str:
     """A freshly migrated, empty database of the backend; returns its URL."""
     if backend == "sqlite":
         url = f"sqlite:///{folder / 'test.db'}"
     else:
-        url = PG_URL if not pg_name else PG_URL.rsplit("/", 1)[0] + "/" + pg_name
+        url = PG_URL if not pg_name else sibling_database(pg_name)
         reset_postgres(url)
     migrate.upgrade(url)
     return url

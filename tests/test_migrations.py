@@ -24,7 +24,7 @@ def _not_search(name: str | None, *_args: object) -> bool:
 
 @pytest.fixture(params=BACKENDS)
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return make_database(request.param, tmp_path, pg_name="lms_migrations")
+    return make_database(request.param, tmp_path, pg_name="migrations")
 
 
 def _diff(url: str) -> list[object]:

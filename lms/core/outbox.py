@@ -6,7 +6,7 @@ import enum
 import logging
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, Text, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lms.core.db import Base
@@ -26,6 +26,7 @@ class OutboxEmail(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_outbox_emails_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +42,10 @@ class OutboxEmail(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A sender claims a row before sending it, so two senders never send the same mail.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

@@ -1,7 +1,7 @@
 """Browser tests: the demo app served by a real `flask run`, driven by headless Chromium.
 
 Each backend in ``BACKENDS`` gets its own live server (SQLite in a temp folder; PostgreSQL in a
-separate ``lms_browser`` database beside ``LMS_TEST_POSTGRES_URL``), loaded with the demo
+separate ``<test database>_browser`` database beside ``LMS_TEST_POSTGRES_URL``), loaded with the
 organisation through the real CLI. ``check_axe`` runs the vendored axe-core on a page and saves
 a full-page screenshot to ``LMS_SCREENSHOT_DIR`` (default ``build/screenshots``).
 """
@@ -27,7 +27,7 @@ import pytest
 from babel.support import NullTranslations, Translations
 from playwright.sync_api import Browser, Page
 
-from tests.conftest import BACKENDS, IN_CI, PG_URL, reset_postgres
+from tests.conftest import BACKENDS, IN_CI, reset_postgres, sibling_database
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
@@ -111,7 +111,7 @@ def _server_env(database_url: str, instance: Path) -> dict[str, str]:
 def _database_url(backend: str, folder: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{folder / 'browser.db'}"
-    url = PG_URL.rsplit("/", 1)[0] + "/lms_browser"
+    url = sibling_database("browser")
     reset_postgres(url)
     return url
 

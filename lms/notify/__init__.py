@@ -1,0 +1,1 @@
+"""Telling people things: in-app notifications, mail preferences, digests, mail templates."""
