@@ -2,7 +2,7 @@
 
 Each backend in ``BACKENDS`` gets its own live server (SQLite in a temp folder; PostgreSQL in a
 separate ``<test database>_browser`` database beside ``LMS_TEST_POSTGRES_URL``), loaded with the
-organisation through the real CLI. ``check_axe`` runs the vendored axe-core on a page and saves
+demo organisation via the real CLI. ``check_axe`` runs the vendored axe-core on a page; it saves
 a full-page screenshot to ``LMS_SCREENSHOT_DIR`` (default ``build/screenshots``).
 """
 
