@@ -32,7 +32,7 @@ translations: $(STAMP)
 
 run: install
 	$(FLASK) lms init --demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) lms serve --host 127.0.0.1 --port 5000
 
 lint: install
 	$(BIN)/ruff check lms tests bench migrations wsgi.py

@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.catalog.views import bp as catalog_bp
     from lms.framework.views import bp as framework_bp
     from lms.home.views import bp as home_bp
+    from lms.notify.views import bp as notify_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -126,6 +127,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(framework_bp, url_prefix="/kompetens")
     app.register_blueprint(catalog_bp, url_prefix="/katalog")
     app.register_blueprint(editor_bp, url_prefix="/redigera")
+    app.register_blueprint(notify_bp, url_prefix="/meddelanden")
+    _wire_mail_hooks(app)
+
+
+def _wire_mail_hooks(app: Flask) -> None:
+    """Let the outbox (core) ask notify for a non-essential mail's List-Unsubscribe URL."""
+    from lms.core.outbox_sender import register_unsubscribe_url
+    from lms.notify.services import list_unsubscribe_url
+
+    register_unsubscribe_url(app, list_unsubscribe_url)
 
 
 def register_commands(app: Flask) -> None:

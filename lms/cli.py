@@ -12,7 +12,10 @@ from lms.accounts.cli import import_org_command, user_group
 from lms.config import REPO_ROOT
 from lms.core import migrate
 from lms.core.db import db
+from lms.core.scheduler_cli import scheduler_commands
 from lms.core.time import local_date, utcnow
+from lms.jobs import registered_jobs
+from lms.notify.cli import notify_group
 from lms.packages.cli import content_group, run_import
 
 DEMO_PASSWORD = "larlyft-demo-2026"  # noqa: S105  (printed by `init --demo`, demo only)
@@ -39,6 +42,9 @@ import_group.add_command(import_org_command)
 lms_group.add_command(import_group)
 lms_group.add_command(user_group)
 lms_group.add_command(content_group)
+for _command in scheduler_commands(registered_jobs):  # scheduler, serve, jobs list|run
+    lms_group.add_command(_command)
+lms_group.add_command(notify_group)
 DEMO_SESSIONS_FROM = timedelta(days=7)  # the demo's sessions start a week from today or later
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -48,6 +49,7 @@ class Settings:
     invite_token_days: int = 14
     accessibility_contact: str = "tillganglighet@larlyft.example"
     video_hosts: tuple[str, ...] = DEFAULT_VIDEO_HOSTS
+    job_intervals: dict[str, int] = field(default_factory=dict)  # job name → seconds
     debug: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -82,7 +84,23 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "LMS_ACCESSIBILITY_CONTACT": ("accessibility_contact", str),
     "LMS_DEBUG": ("debug", bool),
     "LMS_VIDEO_HOSTS": ("video_hosts", tuple),
+    "LMS_JOB_INTERVALS": ("job_intervals", dict),
 }
+INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_INTERVAL = re.compile(r"(?P<name>[a-z_][a-z0-9_]*)\s*=\s*(?P<count>[0-9]+)(?P<unit>[smhd])")
+
+
+def parse_job_intervals(raw: str) -> dict[str, int]:
+    """`send_outbox=2s,cleanup_tokens=1h` → {"send_outbox": 2, "cleanup_tokens": 3600}."""
+    intervals: dict[str, int] = {}
+    for part in (piece.strip() for piece in raw.split(",")):
+        if not part:
+            continue
+        match = _INTERVAL.fullmatch(part)
+        if match is None or int(match["count"]) == 0:
+            raise ValueError(f"{part!r} is not NAME=NUMBER followed by s, m, h or d (e.g. 2s)")
+        intervals[match["name"]] = int(match["count"]) * INTERVAL_UNITS[match["unit"]]
+    return intervals
 
 
 def _convert(raw: str, kind: type) -> Any:
@@ -92,6 +110,8 @@ def _convert(raw: str, kind: type) -> Any:
         return int(raw)
     if kind is tuple:
         return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    if kind is dict:
+        return parse_job_intervals(raw)
     return kind(raw)
 
 

@@ -1,4 +1,4 @@
-"""Admin pages: users, departments, job roles and the audit log (all audited)."""
+"""Admin pages: users, departments, job roles, outgoing mail and the audit log (audited)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,14 @@ from lms.core.audit import AuditEvent
 from lms.core.db import db
 from lms.core.errors import DomainError
 from lms.core.forms import options
-from lms.core.outbox import MailStatus, OutboxEmail
+from lms.core.outbox import (
+    MailStatus,
+    OutboxEmail,
+    count_mail_by_status,
+    list_mail_statement,
+    retry_all_failed,
+    retry_failed,
+)
 from lms.core.pagination import paginate
 
 bp = Blueprint("admin", __name__)
@@ -290,3 +297,50 @@ def audit() -> Any:
     return render_template(
         "admin/audit.html", page=page, actors=people, subjects=people, object_labels=object_labels
     )
+
+
+MAIL_FILTERS = {
+    "unsent": [MailStatus.FAILED, MailStatus.PENDING],
+    "failed": [MailStatus.FAILED],
+    "pending": [MailStatus.PENDING],
+    "sent": [MailStatus.SENT],
+}
+
+
+@bp.route("/mail")
+@admin_only
+def mail() -> Any:
+    status = request.args.get("status", "unsent")
+    if status not in MAIL_FILTERS:
+        status = "unsent"
+    stmt = list_mail_statement([str(s) for s in MAIL_FILTERS[status]])
+    page = paginate(db.session(), stmt, _page_arg(), per_page=50)
+    counts = count_mail_by_status(db.session())
+    args = {"status": status} if status != "unsent" else {}
+    return render_template("admin/mail.html", page=page, counts=counts, status=status, args=args)
+
+
+@bp.route("/mail/<int:mail_id>/retry", methods=["POST"])
+@admin_only
+def retry_mail(mail_id: int) -> Any:
+    try:
+        queued = retry_failed(db.session(), mail_id, actor_id=current_user.id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The mail to %(email)s will be sent again.", email=queued.to_address), "success")
+    return redirect(url_for("admin.mail", status="failed"))
+
+
+@bp.route("/mail/retry-failed", methods=["POST"])
+@admin_only
+def retry_all_mail() -> Any:
+    number = retry_all_failed(db.session(), actor_id=current_user.id)
+    db.session.commit()
+    if number:
+        flash(_("Failed mails queued again: %(count)d.", count=number), "success")
+    else:
+        flash(_("There were no failed mails to send again."), "info")
+    return redirect(url_for("admin.mail"))

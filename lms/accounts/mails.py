@@ -34,12 +34,15 @@ def _send_link_mail(
     template: str,
 ) -> None:
     """Issue a one-time token and queue a mail carrying its link, in the user's language."""
+    if not user.is_active:
+        return  # a deactivated person gets no mail at all
     raw = issue_token(session, user, purpose, lifetime)
     link = current_app.config["LMS"].base_url.rstrip("/") + f"/{path}/{raw}"
     with force_locale(user.language or "sv"):
         body = render_template(template, user=user, link=link)
         enqueue_email(
             session,
+            user_id=user.id,
             to=user.email,
             subject=_(subject),
             body_text=body,

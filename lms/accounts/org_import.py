@@ -23,6 +23,7 @@ from lms.accounts.org_csv import (
     parse_rows,
 )
 from lms.core.audit import AuditEvent, record_event
+from lms.core.outbox import cancel_pending_mail
 
 EMAIL_CHUNK = 500  # keeps IN lists far below every backend's bind-parameter limit
 OBJECT_ID_LENGTH: int = AuditEvent.__table__.c.object_id.type.length  # type: ignore[attr-defined]
@@ -282,6 +283,7 @@ def _deactivate_missing(session: Session, rows: list[Row], existing: _Existing) 
     for user in missing:
         user.is_active = False
         user.session_version += 1  # ends every session of the user
+    cancel_pending_mail(session, [user.id for user in missing])
     return missing
 
 

@@ -15,6 +15,7 @@ from lms.core.access import Permission
 from lms.core.audit import record_event
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.i18n import _l
+from lms.core.outbox import cancel_pending_mail
 from lms.core.passwords import hash_password, needs_rehash, password_problem, verify_password
 from lms.core.time import utcnow
 
@@ -245,6 +246,7 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     user.is_active = active
     if not active:
         user.session_version += 1
+        cancel_pending_mail(session, [user.id])
     record_event(
         session,
         actor_id=actor.id,

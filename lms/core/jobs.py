@@ -25,9 +25,14 @@ class JobContext:
     now: datetime  # the scheduled time of this run, aware UTC
     app: Flask
     log: logging.Logger
+    # Tests (and one-off commands) may run a job with other settings than the app's,
+    # e.g. the outbox sender pointed at an in-process SMTP server.
+    settings_override: Any = None
 
     @property
     def settings(self) -> Any:
+        if self.settings_override is not None:
+            return self.settings_override
         return self.app.config["LMS"]
 
 

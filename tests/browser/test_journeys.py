@@ -22,12 +22,44 @@ FIRST_NAMES = {
     "coordinator": "Karin",
     "admin": "Peter",
 }
-NAV_LINKS = {
-    "employee": ["Start", "Katalog", "Kompetensramverk", "Min profil"],
-    "manager": ["Start", "Katalog", "Kompetensramverk", "Mitt team", "Min profil"],
-    "course_owner": ["Start", "Katalog", "Kompetensramverk", "Mina aktiviteter", "Min profil"],
-    "coordinator": ["Start", "Katalog", "Kompetensramverk", "Mina aktiviteter", "Min profil"],
-    "admin": ["Start", "Katalog", "Kompetensramverk", "Administration", "Min profil"],
+# "Meddelanden", with "(3 olästa)" after it while there are unread notifications.
+NOTIFICATIONS_LINK = re.compile(
+    rf"^{re.escape(sv('Notifications'))}( \(\d+ {re.escape(sv('unread'))}\))?$"
+)
+NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
+    "employee": ["Start", "Katalog", "Kompetensramverk", NOTIFICATIONS_LINK, "Min profil"],
+    "manager": [
+        "Start",
+        "Katalog",
+        "Kompetensramverk",
+        "Mitt team",
+        NOTIFICATIONS_LINK,
+        "Min profil",
+    ],
+    "course_owner": [
+        "Start",
+        "Katalog",
+        "Kompetensramverk",
+        "Mina aktiviteter",
+        NOTIFICATIONS_LINK,
+        "Min profil",
+    ],
+    "coordinator": [
+        "Start",
+        "Katalog",
+        "Kompetensramverk",
+        "Mina aktiviteter",
+        NOTIFICATIONS_LINK,
+        "Min profil",
+    ],
+    "admin": [
+        "Start",
+        "Katalog",
+        "Kompetensramverk",
+        "Administration",
+        NOTIFICATIONS_LINK,
+        "Min profil",
+    ],
 }
 # Demo people without a password: their failed sign-ins never lock out a journey's login.
 WRONG_PASSWORD_EMAIL = "klara.hedlund@kultur.example.se"
@@ -108,6 +140,11 @@ def visit_admin(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(sv("Audit log"))
     expect(page.get_by_role("cell", name="user.password").first).to_be_visible()
     check_axe(page, "admin-audit")
+
+    subnav.get_by_role("link", name=sv("Mail"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(sv("Outgoing mail"))
+    expect(page.get_by_label(sv("Status"))).to_have_value("unsent")
+    check_axe(page, "admin-mail")
 
 
 @pytest.mark.parametrize("role", list(DEMO_LOGINS))

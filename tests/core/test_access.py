@@ -20,6 +20,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.accept_invitation",
     "accounts.set_language",
     "home.accessibility",
+    "notify.unsubscribe",
 }
 
 
