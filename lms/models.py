@@ -6,6 +6,7 @@ from lms.core import audit, jobs_models, outbox
 from lms.framework import models as framework_models
 from lms.home import models as home_models
 from lms.notify import models as notify_models
+from lms.progress import models as progress_models
 from lms.transfer import models as transfer_models
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "jobs_models",
     "notify_models",
     "outbox",
+    "progress_models",
     "transfer_models",
 ]

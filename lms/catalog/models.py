@@ -237,6 +237,11 @@ class ActivitySession(Base):
     online_url: Mapped[str | None] = mapped_column(String(500))
     capacity: Mapped[int]
     is_cancelled: Mapped[bool] = mapped_column(default=False)
+    # Booking closes and cancelling is refused after these times (None: at the start).
+    booking_deadline: Mapped[datetime | None]
+    cancel_deadline: Mapped[datetime | None]
+    # Bumped on every change so calendar programs update the event (iCalendar SEQUENCE).
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     activity: Mapped[Activity] = relationship(back_populates="sessions")
 
@@ -246,6 +251,21 @@ class ActivitySession(Base):
     @property
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class SessionSeat(Base):
+    """The seats of a session, 1..capacity: a booking holds one, so none can over-book."""
+
+    __tablename__ = "session_seats"
+    __table_args__ = (CheckConstraint("seat >= 1", name="seat"),)
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    seat: Mapped[int] = mapped_column(primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<SessionSeat {self.session_id}#{self.seat}>"
 
 
 class ActivityRevision(Base):

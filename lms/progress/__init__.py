@@ -1,0 +1,1 @@
+"""Taking part: enrolments, lesson progress, bookings, attendance, completions and hours."""
