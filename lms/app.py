@@ -20,7 +20,7 @@ from lms.config import (
     validate_production,
 )
 from lms.core.access import Permission, enforce_access
-from lms.core.db import db
+from lms.core.db import db, declare_write_intent
 from lms.core.errors import DomainError
 from lms.core.i18n import LANGUAGES, _l, select_locale
 from lms.core.markdown import configure_video_hosts, frame_hosts
@@ -75,6 +75,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings.login_attempts_per_ip,
         settings.login_window_seconds,
     )
+    # First, before anything touches the database: unsafe methods may write (see db.py).
+    app.before_request(_declare_write_intent)
     app.before_request(enforce_access)
     install_security_headers(app, frame_hosts=frame_hosts(settings.video_hosts))
     register_blueprints(app)
@@ -82,6 +84,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_commands(app)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, Permission=Permission, get_locale=get_locale)
     return app
+
+
+def _declare_write_intent() -> None:
+    declare_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
 
 
 def _init_logging(app: Flask) -> None:
@@ -120,6 +126,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.framework.views import bp as framework_bp
     from lms.home.views import bp as home_bp
     from lms.notify.views import bp as notify_bp
+    from lms.progress.booking_views import bp as bookings_bp
+    from lms.progress.personal_views import bp as personal_bp
+    from lms.progress.views import bp as progress_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -128,6 +137,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp, url_prefix="/katalog")
     app.register_blueprint(editor_bp, url_prefix="/redigera")
     app.register_blueprint(notify_bp, url_prefix="/meddelanden")
+    app.register_blueprint(progress_bp, url_prefix="/larande")
+    app.register_blueprint(personal_bp, url_prefix="/mitt-larande")
+    app.register_blueprint(bookings_bp, url_prefix="/bokningar")
     _wire_mail_hooks(app)
 
 

@@ -17,6 +17,7 @@ from lms.core.time import local_date, utcnow
 from lms.jobs import registered_jobs
 from lms.notify.cli import notify_group
 from lms.packages.cli import content_group, run_import
+from lms.progress.cli import import_completions_command
 
 DEMO_PASSWORD = "larlyft-demo-2026"  # noqa: S105  (printed by `init --demo`, demo only)
 DEMO_LOGINS = {
@@ -39,6 +40,7 @@ def import_group() -> None:
 
 
 import_group.add_command(import_org_command)
+import_group.add_command(import_completions_command)
 lms_group.add_command(import_group)
 lms_group.add_command(user_group)
 lms_group.add_command(content_group)

@@ -31,6 +31,7 @@ from lms.core.jobs import JobFunction, JobSpec
 from lms.core.outbox_sender import send_outbox
 from lms.core.retention import cleanup_retention
 from lms.notify.jobs import send_weekly_digest
+from lms.progress.jobs import send_session_reminders
 
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
@@ -60,6 +61,13 @@ JOBS: tuple[JobSpec, ...] = (
         description="Delete old job runs and old sent or failed mails",
         trigger="cron",
         trigger_args={"hour": 3, "minute": 30},
+    ),
+    JobSpec(
+        name="send_session_reminders",
+        func=send_session_reminders,
+        description="Remind booked people of the sessions that start tomorrow",
+        trigger="cron",
+        trigger_args={"hour": 8, "minute": 0},
     ),
 )
 

@@ -21,8 +21,8 @@ from lms.accounts import services
 from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from lms.accounts.mails import send_password_reset
 from lms.accounts.models import TokenPurpose
-from lms.accounts.queries import get_user_by_email, list_direct_reports
-from lms.core.access import Permission, authenticated, public, requires
+from lms.accounts.queries import get_user_by_email
+from lms.core.access import authenticated, public
 from lms.core.db import db
 from lms.core.errors import DomainError
 from lms.core.i18n import LANGUAGES
@@ -147,13 +147,6 @@ def profile() -> Any:
                 flash(_("Your password is changed. Other sessions are signed out."), "success")
                 return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
-
-
-@bp.route("/team")
-@requires(Permission.MANAGER)
-def team() -> Any:
-    reports = list_direct_reports(db.session(), current_user)
-    return render_template("accounts/team.html", reports=reports)
 
 
 @bp.route("/language", methods=["POST"])

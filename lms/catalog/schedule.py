@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.catalog.models import (
     Activity,
     ActivitySession,
+    SessionSeat,
 )
 from lms.catalog.services import is_https_url, require_edit
 from lms.core.audit import record_event
@@ -68,8 +70,49 @@ def add_session(
     )
     session.add(added)
     session.flush()
+    sync_seats(session, added)
     _record_session_event(session, actor, added, "session.add")
     return added
+
+
+def sync_seats(session: Session, activity_session: ActivitySession) -> None:
+    """Give the session exactly the seats 1..capacity (seats above it go once they are free).
+
+    A booking holds a seat (a foreign key), so the seats are what makes over-booking
+    impossible in the database; a seat still held above a lowered capacity stays until
+    its booking is cancelled, and is then not handed on.
+    """
+    if activity_session.id is None:
+        session.flush()
+    session_id, capacity = activity_session.id, activity_session.capacity
+    existing = set(
+        session.scalars(select(SessionSeat.seat).where(SessionSeat.session_id == session_id))
+    )
+    missing = [
+        {"session_id": session_id, "seat": n} for n in range(1, capacity + 1) if n not in existing
+    ]
+    if missing:
+        session.execute(insert(SessionSeat), missing)
+    extra = sorted(n for n in existing if n > capacity)
+    if extra:
+        _delete_free_seats(session, session_id, extra)
+
+
+def _delete_free_seats(session: Session, session_id: int, seats: list[int]) -> None:
+    # Raw table names: catalog may not import progress, whose bookings hold the seats.
+    held = set(
+        session.execute(
+            text("SELECT seat FROM bookings WHERE session_id = :id AND seat IS NOT NULL"),
+            {"id": session_id},
+        ).scalars()
+    )
+    free = [n for n in seats if n not in held]
+    if free:
+        session.execute(
+            delete(SessionSeat).where(
+                SessionSeat.session_id == session_id, SessionSeat.seat.in_(free)
+            )
+        )
 
 
 def _record_session_event(
@@ -92,6 +135,7 @@ def cancel_session(session: Session, actor: User, activity_session: ActivitySess
     if activity_session.is_cancelled:
         return
     activity_session.is_cancelled = True
+    activity_session.sequence += 1  # calendar programs show the event as cancelled
     session.flush()
     _record_session_event(session, actor, activity_session, "session.cancel")
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from flask import Flask
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -68,7 +72,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A request that may write takes the write lock at its first statement: under WAL a
+        # transaction that read first and writes later fails outright (SQLITE_BUSY_SNAPSHOT)
+        # when another process committed in between, which the busy timeout cannot help.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+_write_intent: ContextVar[bool] = ContextVar("lms_sqlite_write_intent", default=False)
+
+
+def declare_write_intent(intends_to_write: bool) -> None:
+    """Say whether this request may write (SQLite then begins transactions IMMEDIATE)."""
+    _write_intent.set(intends_to_write)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -128,3 +143,37 @@ class Database:
 
 
 db = Database()
+
+
+T = TypeVar("T")
+
+
+def is_database_locked(error: OperationalError) -> bool:
+    """Whether SQLite refused a write because another connection holds or changed the data."""
+    return "database is locked" in str(error.orig).lower()
+
+
+def run_with_retry(
+    fn: Callable[[], T],
+    attempts: int = 5,
+    *,
+    session: Session | scoped_session[Session] | None = None,
+) -> T:
+    """Run a unit of work that commits, retrying it when SQLite says the database is locked.
+
+    Under WAL a transaction that has read and then writes fails at once (SQLITE_BUSY_SNAPSHOT,
+    reported as "database is locked") when another connection committed in between; the
+    busy timeout cannot help, only starting again from a fresh snapshot can. `session`
+    (the request session by default) is rolled back before each new try, so `fn` must do
+    the whole unit of work, reads included. Any other error is raised at once.
+    """
+    target = session if session is not None else db.session
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except OperationalError as error:
+            target.rollback()
+            if attempt == attempts or not is_database_locked(error):
+                raise
+            time.sleep(random.uniform(0.005, 0.02 * 2**attempt))  # noqa: S311 (jitter, not secrets)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.catalog.meta import MetaResolver
 from lms.catalog.models import Activity, ActivitySession, Lesson
+from lms.catalog.schedule import sync_seats
 from lms.catalog.services import ActivityData, render_body, save_activity
 from lms.catalog.uploads import upload_resolver
 from lms.packages.framework_importer import set_changed
@@ -73,6 +74,14 @@ class ActivityImport:
         for model, rows in self.new_rows.items():
             if rows:
                 self.session.execute(insert(model).execution_options(render_nulls=True), rows)
+        self._add_seats({row["activity_id"] for row in self.new_rows[ActivitySession]})
+
+    def _add_seats(self, activity_ids: set[int]) -> None:
+        """The seats of the sessions inserted in bulk (new activities have only those)."""
+        for chunk in _chunks(sorted(activity_ids)):
+            stmt = select(ActivitySession).where(ActivitySession.activity_id.in_(chunk))
+            for activity_session in self.session.scalars(stmt):
+                sync_seats(self.session, activity_session)
 
     def _load(self, slugs: list[str]) -> None:
         options = [
@@ -176,12 +185,21 @@ def _upsert_sessions(
 ) -> None:
     """The i-th session of the package updates the i-th existing one by start time."""
     existing = sorted(activity.sessions, key=lambda s: (s.starts_at, s.id)) if activity else []
+    db_session = object_session(activity) if activity is not None else None
     for index, record in enumerate(records):
         values = _session_values(record)
         if index < len(existing):
-            tally.count(False, set_changed(existing[index], **values))
+            changed = set_changed(existing[index], **values)
+            tally.count(False, changed)
+            if changed and db_session is not None:
+                existing[index].sequence += 1  # calendar programs update the event
+                sync_seats(db_session, existing[index])
         else:
-            if activity is not None:
+            if activity is not None and db_session is not None:
+                added = ActivitySession(**values)
+                activity.sessions.append(added)
+                sync_seats(db_session, added)
+            elif activity is not None:
                 activity.sessions.append(ActivitySession(**values))
             else:
                 new_rows[ActivitySession].append({"activity_id": activity_id, **values})

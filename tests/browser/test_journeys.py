@@ -27,11 +27,19 @@ NOTIFICATIONS_LINK = re.compile(
     rf"^{re.escape(sv('Notifications'))}( \(\d+ {re.escape(sv('unread'))}\))?$"
 )
 NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
-    "employee": ["Start", "Katalog", "Kompetensramverk", NOTIFICATIONS_LINK, "Min profil"],
+    "employee": [
+        "Start",
+        "Katalog",
+        "Kompetensramverk",
+        "Mitt lärande",
+        NOTIFICATIONS_LINK,
+        "Min profil",
+    ],
     "manager": [
         "Start",
         "Katalog",
         "Kompetensramverk",
+        "Mitt lärande",
         "Mitt team",
         NOTIFICATIONS_LINK,
         "Min profil",
@@ -40,6 +48,7 @@ NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
         "Start",
         "Katalog",
         "Kompetensramverk",
+        "Mitt lärande",
         "Mina aktiviteter",
         NOTIFICATIONS_LINK,
         "Min profil",
@@ -48,6 +57,7 @@ NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
         "Start",
         "Katalog",
         "Kompetensramverk",
+        "Mitt lärande",
         "Mina aktiviteter",
         NOTIFICATIONS_LINK,
         "Min profil",
@@ -56,6 +66,7 @@ NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
         "Start",
         "Katalog",
         "Kompetensramverk",
+        "Mitt lärande",
         "Administration",
         NOTIFICATIONS_LINK,
         "Min profil",

@@ -21,6 +21,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.set_language",
     "home.accessibility",
     "notify.unsubscribe",
+    "bookings.feed",
 }
 
 
@@ -90,4 +91,4 @@ def test_team_page_needs_the_manager_permission(client, session, auth) -> None:
     person = factories.user(session)
     session.commit()
     auth.login(person.email)
-    assert client.get("/team").status_code == 403
+    assert client.get("/mitt-larande/team").status_code == 403

@@ -1,0 +1,100 @@
+"""iCalendar for bookings: one event per session, stable UID, SEQUENCE, cancelled status."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from lms.accounts.models import User
+from lms.catalog.models import ActivitySession
+from lms.core.time import UTC
+from lms.progress.models import Booking, CalendarFeed
+
+PRODID = "-//Lärlyft//Bokningar//SV"
+
+
+def event_uid(activity_session: ActivitySession, base_url: str) -> str:
+    """The same UID for a session in every download, so calendars update one event."""
+    host = urlsplit(base_url).hostname or "localhost"
+    return f"session-{activity_session.id}@{host}"
+
+
+def session_event(activity_session: ActivitySession, base_url: str, now: datetime) -> Event:
+    activity = activity_session.activity
+    event = Event()
+    event.add("uid", event_uid(activity_session, base_url))
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", activity_session.starts_at.astimezone(UTC))
+    event.add("dtend", activity_session.ends_at.astimezone(UTC))
+    event.add("summary", activity.title)
+    event.add("sequence", activity_session.sequence)
+    event.add("status", "CANCELLED" if activity_session.is_cancelled else "CONFIRMED")
+    if activity_session.place:
+        event.add("location", activity_session.place)
+    page = f"{base_url.rstrip('/')}/katalog/{activity.slug}"
+    event.add("url", activity_session.online_url or page)
+    if activity.summary:
+        event.add("description", activity.summary)
+    return event
+
+
+def calendar_of(
+    sessions: Iterable[ActivitySession], base_url: str, now: datetime, name: str = "Lärlyft"
+) -> bytes:
+    """A VCALENDAR with one VEVENT per session."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    for activity_session in sessions:
+        calendar.add_component(session_event(activity_session, base_url, now))
+    return bytes(calendar.to_ical())
+
+
+def list_feed_sessions(session: Session, user: User) -> list[ActivitySession]:
+    """The sessions a person holds a seat on (cancelled sessions included, to show them so)."""
+    stmt = (
+        select(ActivitySession)
+        .join(Booking, Booking.session_id == ActivitySession.id)
+        .where(Booking.user_id == user.id, Booking.status == "booked")
+        .options(selectinload(ActivitySession.activity))
+        .order_by(ActivitySession.starts_at)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_or_create_feed(session: Session, user: User) -> CalendarFeed:
+    """The person's feed; created with a fresh secret token on first use."""
+    feed = session.get(CalendarFeed, user.id)
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
+        session.add(feed)
+        session.flush()
+    return feed
+
+
+def reset_feed(session: Session, user: User) -> CalendarFeed:
+    """A new secret token: the old feed URL stops working at once."""
+    feed = get_or_create_feed(session, user)
+    feed.token = secrets.token_urlsafe(32)
+    session.flush()
+    return feed
+
+
+def get_feed_user(session: Session, token: str) -> User | None:
+    """The active person whose feed has this token, or None."""
+    if not token or len(token) > 64:
+        return None
+    user = session.scalar(
+        select(User)
+        .join(CalendarFeed, CalendarFeed.user_id == User.id)
+        .where(CalendarFeed.token == token)
+    )
+    return user if user is not None and user.is_active else None
