@@ -13,6 +13,7 @@ from lms.accounts.queries import get_user_by_email
 from lms.core.access import Permission
 from lms.core.db import db
 from lms.core.errors import DomainError
+from lms.core.imports import run_import
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -96,14 +97,9 @@ def set_password_command(email: str, password_stdin: bool) -> None:
 )
 def import_org_command(path: Path, deactivate_missing: bool) -> None:
     """Import or update the organisation from a CSV file (all rows validated first)."""
-    from lms.accounts.org_import import ImportFailed, import_organisation
+    from lms.accounts.org_import import import_organisation
 
-    try:
-        with db.transaction() as session:
-            result = import_organisation(session, path, deactivate_missing=deactivate_missing)
-    except ImportFailed as failed:
-        for line in failed.errors:
-            click.echo(line, err=True)
-        click.echo(f"{len(failed.errors)} problem(s); nothing was imported.", err=True)
-        raise SystemExit(1) from None
+    result = run_import(
+        lambda session: import_organisation(session, path, deactivate_missing=deactivate_missing)
+    )
     click.echo(result.summary())

@@ -23,20 +23,13 @@ from lms.accounts.org_csv import (
     parse_rows,
 )
 from lms.core.audit import AuditEvent, record_event
+from lms.core.imports import ImportFailed
 from lms.core.outbox import cancel_pending_mail
 
 EMAIL_CHUNK = 500  # keeps IN lists far below every backend's bind-parameter limit
 OBJECT_ID_LENGTH: int = AuditEvent.__table__.c.object_id.type.length  # type: ignore[attr-defined]
 
 __all__ = ["ImportFailed", "ImportResult", "import_organisation", "parse_organisation_csv"]
-
-
-class ImportFailed(Exception):
-    """The file has problems; `errors` holds one "<file>:<line>: <reason>" per problem."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the organisation file")
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -144,7 +137,7 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         reason = 'the file is not UTF-8 text; save it as "CSV UTF-8"'
-        raise ImportFailed([f"{path.name}:{line}: {reason}"]) from None
+        raise ImportFailed([f"{path.name}:{line}: {reason}"], "organisation file") from None
 
 
 def import_organisation(
@@ -163,7 +156,7 @@ def import_organisation(
     existing = _load_existing(session, rows) if rows else _Existing()
     problems += _database_problems(session, rows, existing)
     if problems:
-        raise ImportFailed(format_problems(path.name, problems))
+        raise ImportFailed(format_problems(path.name, problems), "organisation file")
     upsert = _Upsert(session, existing)
     upsert.run(rows)
     if send_invitations:

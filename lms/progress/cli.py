@@ -6,21 +6,14 @@ from pathlib import Path
 
 import click
 
-from lms.core.db import db
+from lms.core.imports import run_import
 
 
 @click.command("completions")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_completions_command(path: Path) -> None:
     """Import completions from a CSV file (all rows validated first; safe to rerun)."""
-    from lms.progress.completions_import import ImportFailed, import_completions
+    from lms.progress.completions_import import import_completions
 
-    try:
-        with db.transaction() as session:
-            result = import_completions(session, path)
-    except ImportFailed as failed:
-        for line in failed.errors:
-            click.echo(line, err=True)
-        click.echo(f"{len(failed.errors)} problem(s); nothing was imported.", err=True)
-        raise SystemExit(1) from None
+    result = run_import(lambda session: import_completions(session, path))
     click.echo(result.summary())

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import User
 from lms.accounts.queries import normalise_email
 from lms.catalog.models import Activity
+from lms.core.imports import ImportFailed
 from lms.core.time import STOCKHOLM, UTC, local_date, start_of_local_day, utcnow
 from lms.progress.models import Completion
 from lms.progress.services import record_completion
@@ -26,14 +27,6 @@ OPTIONAL_COLUMNS = ("title",)
 KEY_LENGTH: int = Completion.__table__.c.occurrence_key.type.length  # type: ignore[attr-defined]
 TITLE_LENGTH: int = Completion.__table__.c.title.type.length  # type: ignore[attr-defined]
 CHUNK = 500  # keeps IN lists far below every backend's bind-parameter limit
-
-
-class ImportFailed(Exception):
-    """The file has problems; `errors` holds one "<file>:<line>: <reason>" per problem."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the completions file")
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -231,7 +224,9 @@ def _read_text(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise ImportFailed([f"{path.name}:{line}: the file is not UTF-8 text"]) from None
+        raise ImportFailed(
+            [f"{path.name}:{line}: the file is not UTF-8 text"], "completions file"
+        ) from None
 
 
 def import_completions(session: Session, path: Path) -> ImportResult:
@@ -248,7 +243,9 @@ def import_completions(session: Session, path: Path) -> ImportResult:
             problems.append((row.line, f"unknown activity {row.activity!r}"))
     if problems:
         ordered = sorted(problems, key=lambda problem: problem[0])
-        raise ImportFailed([f"{path.name}:{line}: {reason}" for line, reason in ordered])
+        raise ImportFailed(
+            [f"{path.name}:{line}: {reason}" for line, reason in ordered], "completions file"
+        )
     existing = _existing_keys(session, rows, users)
     created = 0
     for row in rows:
