@@ -51,6 +51,7 @@ def _hours(completion: Completion) -> str:
 
 
 def _quiz_message(error: services.QuizNotPassed, url: str) -> Markup:
+    # Markup.format escapes every argument, so the message and URL cannot inject markup.
     link = Markup('<a href="{}">{}</a>').format(url, _("Go to the knowledge check"))
     return Markup("{} {}").format(str(error.message), link)
 
