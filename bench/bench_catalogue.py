@@ -24,7 +24,8 @@ from sqlalchemy import event, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_org_import import reset_postgres
+from common import backends
+
 from lms.accounts import services as accounts
 from lms.app import create_app
 from lms.catalog.models import Activity, ActivityCompetence, ActivitySession
@@ -152,10 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        run("sqlite", f"sqlite:///{folder / 'bench.db'}", folder, args.activities, args.repetitions)
-        if args.postgres:
-            reset_postgres(args.postgres)
-            run("postgresql", args.postgres, folder, args.activities, args.repetitions)
+        for backend, url, own in backends(folder, args.postgres):
+            run(backend, url, own, args.activities, args.repetitions)
     return 0
 
 

@@ -36,7 +36,8 @@ from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_org_import import reset_postgres
+from common import backends
+
 from lms.accounts import services as accounts
 from lms.accounts.models import Organisation
 from lms.app import create_app
@@ -364,14 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        sqlite = folder / "sqlite"
-        sqlite.mkdir()
-        results.append(run("sqlite", f"sqlite:///{sqlite / 'bench.db'}", sqlite, args))
-        if args.postgres:
-            reset_postgres(args.postgres)
-            postgres = folder / "postgres"
-            postgres.mkdir()
-            results.append(run("postgresql", args.postgres, postgres, args))
+        for backend, url, own in backends(folder, args.postgres):
+            results.append(run(backend, url, own, args))
         print_table(results, args)
         found = problems(results)
         for problem in found:

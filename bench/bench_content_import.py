@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from bench_org_import import reset_postgres
+from common import backends
 from sqlalchemy import func, select
 
 from lms.accounts.org_import import import_organisation
@@ -242,10 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         package = generate_package(folder / "package", args.activities)
-        timings = [run_backend("sqlite", f"sqlite:///{folder / 'bench.db'}", package, folder)]
-        if args.postgres:
-            reset_postgres(args.postgres)
-            timings.append(run_backend("postgresql", args.postgres, package, folder))
+        timings = [
+            run_backend(backend, url, package, own)
+            for backend, url, own in backends(folder, args.postgres)
+        ]
     print_table(timings, args.activities)
     problems = failures(timings, args.activities)
     for problem in problems:

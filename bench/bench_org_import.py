@@ -16,16 +16,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, select, text
+from common import backends
+from sqlalchemy import func, select
 
 from lms.accounts.models import Department, JobRole, User
 from lms.accounts.org_import import ImportResult, import_organisation
 from lms.app import create_app
 from lms.config import load_settings
 from lms.core import migrate
-from lms.core.db import db, make_engine
+from lms.core.db import db
 from lms.core.outbox import OutboxEmail
 
 LIMIT_SECONDS = 10.0
@@ -146,25 +146,6 @@ def run_backend(backend: str, url: str, path: Path, instance: Path) -> Timing:
     return Timing(backend, first_seconds, first, again_seconds, again, *counts)
 
 
-def reset_postgres(url: str) -> None:
-    """Create the database when missing, then empty it (only databases named *bench*)."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to empty {name!r}: use a database whose name contains 'bench'")
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def print_table(timings: list[Timing], rows: int) -> None:
     print(f"{rows} rows; limit for the first import: {LIMIT_SECONDS:.0f} s")
     print(f"{'backend':<11} {'first import':>13} {'re-import':>10}  result of the re-import")
@@ -199,10 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = write_csv(folder / "organisation.csv", generate_rows(args.rows))
-        timings = [run_backend("sqlite", f"sqlite:///{folder / 'bench.db'}", path, folder)]
-        if args.postgres:
-            reset_postgres(args.postgres)
-            timings.append(run_backend("postgresql", args.postgres, path, folder))
+        timings = [
+            run_backend(backend, url, path, own)
+            for backend, url, own in backends(folder, args.postgres)
+        ]
     print_table(timings, args.rows)
     problems = failures(timings, args.rows)
     for problem in problems:

@@ -28,7 +28,8 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_org_import import reset_postgres
+from common import backends
+
 from lms.app import create_app
 from lms.config import load_settings
 from lms.core import migrate
@@ -170,10 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        timings = [run_backend("sqlite", f"sqlite:///{folder / 'bench.db'}", folder, args.mails)]
-        if args.postgres:
-            reset_postgres(args.postgres)
-            timings.append(run_backend("postgresql", args.postgres, folder, args.mails))
+        timings = [
+            run_backend(backend, url, own, args.mails)
+            for backend, url, own in backends(folder, args.postgres)
+        ]
     print_table(timings)
     problems = failures(timings)
     for problem in problems:
