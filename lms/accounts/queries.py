@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import CTE, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from lms.accounts.models import Department, JobRole, Organisation, User
@@ -115,3 +115,35 @@ def list_direct_reports(session: Session, manager: User) -> list[User]:
         .order_by(User.name)
     )
     return list(session.scalars(stmt))
+
+
+# --- the manager chain -----------------------------------------------------------------------
+
+
+def team_cte(manager: User) -> CTE:
+    """Ids of everyone below `manager` (direct and indirect reports).
+
+    UNION (not UNION ALL) drops rows already found, so a cycle in the data ends the walk.
+    """
+    team = (
+        select(User.id.label("id")).where(User.manager_id == manager.id).cte("team", recursive=True)
+    )
+    return team.union(select(User.id).join(team, User.manager_id == team.c.id))
+
+
+def team_ids(manager: User) -> Select[tuple[int]]:
+    """A subquery of the ids of `manager`'s direct and indirect reports."""
+    team = team_cte(manager)
+    return select(team.c.id).where(team.c.id != manager.id)
+
+
+def is_in_manager_chain(session: Session, manager: User, person: User) -> bool:
+    """Whether `manager` is `person`'s manager, their manager's manager, and so on."""
+    seen = {person.id}
+    manager_id = person.manager_id
+    while manager_id is not None and manager_id not in seen:
+        if manager_id == manager.id:
+            return True
+        seen.add(manager_id)
+        manager_id = session.scalar(select(User.manager_id).where(User.id == manager_id))
+    return False

@@ -17,6 +17,7 @@ from lms.core.i18n import _l
 from lms.progress.bookings import lock_session, lowest_free_seat
 from lms.progress.models import Booking, Completion
 from lms.progress.services import record_completion
+from lms.transfer.services import ask_for_missing_pre_tasks
 
 WALK_IN_RESULTS = 20
 
@@ -71,6 +72,12 @@ def search_walk_in_candidates(session: Session, query: str) -> list[User]:
 def _credit(
     session: Session, owner: User, activity_session: ActivitySession, user: User
 ) -> Completion:
+    """Credit the person's attendance; without the required pre-tasks it still counts (they
+    were there) but is flagged, and they are asked to do the pre-tasks afterwards."""
+    activity = activity_session.activity
+    missing = ask_for_missing_pre_tasks(
+        session, user, activity, occasion=occurrence_key(activity_session)
+    )
     return record_completion(
         session,
         user,
@@ -82,6 +89,7 @@ def _credit(
         source="attendance",
         completed_at=activity_session.ends_at,
         verified_by_id=owner.id,
+        is_pre_task_missing=missing,
     )
 
 

@@ -16,6 +16,8 @@ from lms.core.i18n import _l
 from lms.core.time import STOCKHOLM, UTC
 from lms.notify.services import notify
 from lms.progress.models import Booking
+from lms.progress.services import check_can_progress
+from lms.transfer.services import ask_for_missing_pre_tasks
 
 SEAT_ATTEMPTS = 5  # seat races are already serialised by the session lock; a safety net
 
@@ -95,10 +97,13 @@ def _take_seat(session: Session, booking: Booking, activity_session: ActivitySes
 def book_session(
     session: Session, user: User, activity_session: ActivitySession, *, now: datetime
 ) -> Booking:
-    """Book the lowest free seat, or join the waitlist when the session is full."""
+    """Book the lowest free seat, or join the waitlist when the session is full.
+
+    Refused (`PreTaskMissing`) while a required pre-task of the activity is not done."""
     lock_session(session, activity_session)
     session.refresh(activity_session)
     _check_bookable(activity_session, now)
+    check_can_progress(session, user, activity_session.activity)
     booking = get_booking(session, user, activity_session)
     if booking is not None and booking.status != "cancelled":
         return booking
@@ -162,6 +167,10 @@ def promote_first_waitlisted(
     first.promoted_at = now
     session.flush()
     title = activity_session.activity.title
+    # The rule still holds for a promoted person: they are told to prepare before the day.
+    ask_for_missing_pre_tasks(
+        session, first.user, activity_session.activity, occasion=f"promoted:{first.id}"
+    )
     notify(
         session,
         first.user,

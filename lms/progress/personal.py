@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import CTE, Select, and_, case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from lms.accounts.models import User
+from lms.accounts.queries import is_in_manager_chain, team_ids
 from lms.catalog.models import Activity, ActivitySession, activity_owners
 from lms.core.errors import Conflict, PermissionDenied, ValidationError
 from lms.core.i18n import _l
@@ -22,37 +23,6 @@ from lms.progress.services import record_completion
 MAX_EXTERNAL_HOURS = 40
 TITLE_LENGTH: int = ExternalLearning.__table__.c.title.type.length  # type: ignore[attr-defined]
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
-
-
-# --- the manager chain -----------------------------------------------------------------------
-
-
-def team_cte(manager: User) -> CTE:
-    """Ids of everyone below `manager` (direct and indirect reports).
-
-    UNION (not UNION ALL) drops rows already found, so a cycle in the data ends the walk.
-    """
-    team = (
-        select(User.id.label("id")).where(User.manager_id == manager.id).cte("team", recursive=True)
-    )
-    return team.union(select(User.id).join(team, User.manager_id == team.c.id))
-
-
-def _team_ids(manager: User) -> Select[tuple[int]]:
-    team = team_cte(manager)
-    return select(team.c.id).where(team.c.id != manager.id)
-
-
-def is_in_manager_chain(session: Session, manager: User, person: User) -> bool:
-    """Whether `manager` is `person`'s manager, their manager's manager, and so on."""
-    seen = {person.id}
-    manager_id = person.manager_id
-    while manager_id is not None and manager_id not in seen:
-        if manager_id == manager.id:
-            return True
-        seen.add(manager_id)
-        manager_id = session.scalar(select(User.manager_id).where(User.id == manager_id))
-    return False
 
 
 # --- external learning -----------------------------------------------------------------------
@@ -146,7 +116,7 @@ def list_reports_for_manager(session: Session, manager: User) -> list[ExternalLe
     """Pending external learning of `manager`'s direct and indirect reports, oldest first."""
     stmt = (
         select(ExternalLearning)
-        .where(ExternalLearning.status == PENDING, ExternalLearning.user_id.in_(_team_ids(manager)))
+        .where(ExternalLearning.status == PENDING, ExternalLearning.user_id.in_(team_ids(manager)))
         .options(joinedload(ExternalLearning.user))
         .order_by(ExternalLearning.created_at, ExternalLearning.id)
     )
@@ -377,7 +347,7 @@ def team_overview(
         .outerjoin(done, done.c.user_id == User.id)
         .outerjoin(booked, booked.c.user_id == User.id)
         .outerjoin(pending, pending.c.user_id == User.id)
-        .where(User.id.in_(_team_ids(manager)), User.is_active.is_(True))
+        .where(User.id.in_(team_ids(manager)), User.is_active.is_(True))
         .options(joinedload(User.department), joinedload(User.job_role))
         .order_by(User.name, User.id)
     )

@@ -19,11 +19,15 @@ from lms.core.i18n import _l
 from lms.core.quiz import GradeResult, grade
 from lms.core.time import utcnow
 from lms.progress.models import Completion, Enrolment, LessonProgress, QuizAttempt
+from lms.transfer.services import open_follow_ups, require_pre_tasks
 
 # Formats completed with "Mark as done"; a course completes through its lessons and scheduled
 # activities through attendance.
 DIRECTLY_COMPLETABLE = frozenset({Format.NANOLESSON, Format.ELEARNING, Format.EXTERNAL})
 SOURCES = frozenset({"catalogue", "attendance", "import", "external"})
+# Sources whose completions open the activity's follow-ups (imports are history; external
+# learning has no activity).
+OPENS_FOLLOW_UPS = frozenset({"catalogue", "attendance"})
 
 
 class QuizNotPassed(Conflict):
@@ -45,12 +49,12 @@ def activity_key(activity: Activity) -> str:
 
 
 def check_can_progress(session: Session, user: User, activity: Activity) -> None:
-    """Raise a domain error when `user` may not start or complete `activity` yet.
+    """Raise a domain error when `user` may not start, book or complete `activity` yet.
 
-    Every start and completion path calls this one function. It allows everything for now;
-    the Transfer of Training issue enforces required pre-tasks here (raising
-    `PreTaskMissing`), so that no path can forget them.
+    Every start, booking and completion path calls this one function: while a required
+    pre-task (Transfer of Training) has no accepted response it raises `PreTaskMissing`.
     """
+    require_pre_tasks(session, user, activity)
 
 
 def _require_published(activity: Activity) -> None:
@@ -179,7 +183,8 @@ def record_completion(
     same key is caught inside a SAVEPOINT and the winner's row is returned, so the
     caller's transaction stays usable: the UNIQUE (user_id, occurrence_key) constraint is
     the real guard. The person's department and organisation are stored as they are now,
-    so reports keep them if the person moves later. Flushes; the caller commits.
+    so reports keep them if the person moves later. A new catalogue or attendance
+    completion opens the activity's follow-up tasks. Flushes; the caller commits.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown completion source {source!r}")
@@ -210,6 +215,10 @@ def record_completion(
         if winner is None:
             raise
         return winner
+    if activity is not None and source in OPENS_FOLLOW_UPS:
+        open_follow_ups(
+            session, user, activity, completion_id=completion.id, completed_at=completed_at
+        )
     return completion
 
 
