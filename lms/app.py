@@ -129,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
     from lms.progress.booking_views import bp as bookings_bp
     from lms.progress.personal_views import bp as personal_bp
     from lms.progress.views import bp as progress_bp
+    from lms.transfer.editor_views import bp as transfer_editor_bp
+    from lms.transfer.views import bp as transfer_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -140,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress_bp, url_prefix="/larande")
     app.register_blueprint(personal_bp, url_prefix="/mitt-larande")
     app.register_blueprint(bookings_bp, url_prefix="/bokningar")
+    app.register_blueprint(transfer_bp, url_prefix="/uppgifter")
+    app.register_blueprint(transfer_editor_bp, url_prefix="/redigera")
     _wire_mail_hooks(app)
 
 
