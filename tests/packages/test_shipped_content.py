@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,31 @@ def test_shipped_content_has_the_promised_catalogue(session: Session) -> None:
     assert len(quizzed_nanolessons) >= 10
     assert _count(session, ActivitySession) > 0
     assert _count(session, TransferTask) > 0
+
+
+def test_shipped_content_carries_transfer_of_training(session: Session) -> None:
+    """At least ten activities ask for preparation before and follow-up after, in Swedish,
+    of every kind, and one bookable workshop has a required pre-task, a required follow-up
+    and a conversation with the manager (the browser journey takes it)."""
+    import_package(session, CONTENT)
+    tasks = session.scalars(select(TransferTask)).all()
+    phases: dict[int, set[str]] = {}
+    for task in tasks:
+        phases.setdefault(task.activity_id, set()).add(task.phase)
+    assert sum(found == {"pre", "follow_up"} for found in phases.values()) >= 10
+    assert {task.kind for task in tasks} == {"reflection", "checklist", "manager"}
+    assert any(task.is_shared_with_owner for task in tasks)
+    assert all(task.instructions.strip() and "lorem" not in task.instructions for task in tasks)
+    assert all(re.search(r"[åäö]", task.title + task.instructions, re.I) for task in tasks)
+    journey = session.scalars(
+        select(Activity).where(Activity.slug == "kallkritik-och-ai-pa-biblioteket-workshopserie")
+    ).one()
+    mine = [task for task in tasks if task.activity_id == journey.id]
+    assert {(t.phase, t.kind, t.is_required) for t in mine} == {
+        ("pre", "reflection", True),
+        ("follow_up", "reflection", True),
+        ("follow_up", "manager", False),
+    }
 
 
 def test_second_import_changes_nothing(session: Session) -> None:
