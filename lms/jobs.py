@@ -12,7 +12,8 @@ Adding a job (later issues):
    `lease_seconds` longer than the longest run.
 
 `lms scheduler` (production) and `lms serve` (embedded) then run it, `lms jobs list` shows it,
-`lms jobs run NAME` runs it now; `LMS_JOB_INTERVALS=NAME=30s` overrides its schedule.
+`lms jobs run NAME` runs it now (`--at 2027-01-27T08:00`: as if it were then);
+`LMS_JOB_INTERVALS=NAME=30s` overrides its schedule.
 
 With `LMS_ENV=test` only, `LMS_EXTRA_JOBS=module:function[,…]` adds test jobs (each named
 after its function, every minute unless LMS_JOB_INTERVALS says otherwise), so tests can
@@ -32,6 +33,7 @@ from lms.core.outbox_sender import send_outbox
 from lms.core.retention import cleanup_retention
 from lms.notify.jobs import send_weekly_digest
 from lms.progress.jobs import send_session_reminders
+from lms.transfer.jobs import send_transfer_reminders
 
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
@@ -66,6 +68,13 @@ JOBS: tuple[JobSpec, ...] = (
         name="send_session_reminders",
         func=send_session_reminders,
         description="Remind booked people of the sessions that start tomorrow",
+        trigger="cron",
+        trigger_args={"hour": 8, "minute": 0},
+    ),
+    JobSpec(
+        name="send_transfer_reminders",
+        func=send_transfer_reminders,
+        description="Remind people of follow-up tasks due today and a week overdue",
         trigger="cron",
         trigger_args={"hour": 8, "minute": 0},
     ),

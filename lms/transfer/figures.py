@@ -14,6 +14,7 @@ from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from lms.catalog.models import ActivitySession
+from lms.core.db import UTCDateTime
 from lms.core.time import local_date
 from lms.transfer import rules
 from lms.transfer.models import PRE_SCOPE, ResponseStatus, TaskPhase, TaskResponse, TransferTask
@@ -27,7 +28,7 @@ _completions = table(
     column("user_id"),
     column("activity_id"),
     column("session_id"),
-    column("completed_at"),
+    column("completed_at", UTCDateTime()),
     column("source"),
 )
 

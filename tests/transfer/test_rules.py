@@ -199,3 +199,15 @@ def test_figures_use_a_constant_number_of_queries(session: Session, count_querie
         figures = list_transfer_figures(session, today=TODAY)
     assert sum(f.participants for f in figures.values()) == 15
     assert len(counter.statements) <= 4
+
+
+def test_figures_of_a_self_paced_activity(session: Session) -> None:
+    """Self-paced: the pre-task must be done before the completion itself."""
+    activity = cf.activity(session, format="nanolesson")
+    pre = tf.task(session, activity)
+    prepared = factories.user(session, password=None)
+    answer_pre_task(session, prepared, pre, text="Klart.", now=datetime(2026, 3, 1, tzinfo=UTC))
+    services.complete_activity(session, prepared, activity, now=datetime(2026, 3, 2, tzinfo=UTC))
+    figures = list_transfer_figures(session, today=TODAY)[activity.id]
+    assert (figures.participants, figures.with_pre_tasks, figures.pre_in_time) == (1, 1, 1)
+    assert figures.pre_task_rate == 1.0
