@@ -29,6 +29,7 @@ from lms.core.time import utcnow
 from lms.progress import attendance, bookings, ical
 from lms.progress.booking_queries import BookingState, list_booking_states
 from lms.progress.models import Booking
+from lms.transfer.messages import domain_error_message
 
 bp = Blueprint("bookings", __name__)
 
@@ -82,7 +83,7 @@ def book(session_id: int) -> Any:
     try:
         booking, position = run_with_retry(work, attempts=10)
     except DomainError as error:
-        flash(str(error.message), "error")
+        flash(domain_error_message(error, back), "error")
         return redirect(back)
     if booking.status == "booked":
         flash(_("You are booked. Your seat: %(seat)s.", seat=booking.seat), "success")

@@ -21,6 +21,7 @@ from lms.core.errors import DomainError
 from lms.core.time import utcnow
 from lms.progress import services
 from lms.progress.models import Completion
+from lms.transfer.messages import domain_error_message
 
 bp = Blueprint("progress", __name__)
 # The knowledge-check answers render the catalogue's own pages, which need its labels.
@@ -81,11 +82,12 @@ def start(slug: str) -> Any:
         services.start_activity(db.session(), _user(), activity)
         db.session.commit()
 
+    back = url_for("catalog.activity", slug=slug)
     try:
         run_with_retry(work)
     except DomainError as error:
-        flash(str(error.message), "error")
-    return redirect(url_for("catalog.activity", slug=slug))
+        flash(domain_error_message(error, back), "error")
+    return redirect(back)
 
 
 @bp.post("/<slug>/klar")
@@ -105,8 +107,9 @@ def complete(slug: str) -> Any:
         flash(_quiz_message(error, url), "error")
         return redirect(url)
     except DomainError as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("catalog.activity", slug=slug))
+        back = url_for("catalog.activity", slug=slug)
+        flash(domain_error_message(error, back), "error")
+        return redirect(back)
     flash(_("Completed! %(hours)s hours credited.", hours=_hours(completion)), "success")
     return redirect(url_for("catalog.activity", slug=slug))
 
@@ -129,7 +132,7 @@ def complete_lesson(slug: str, lesson_slug: str) -> Any:
         flash(_quiz_message(error, here + "#kunskapskoll"), "error")
         return redirect(here + "#kunskapskoll")
     except DomainError as error:
-        flash(str(error.message), "error")
+        flash(domain_error_message(error, here), "error")
         return redirect(here)
     if completion is not None:
         flash(_("Course completed! %(hours)s hours credited.", hours=_hours(completion)), "success")
@@ -178,6 +181,12 @@ def _record_attempt(
     try:
         run_with_retry(work)
     except DomainError as error:
-        flash(str(error.message), "error")
+        flash(domain_error_message(error, _page_of(activity, lesson)), "error")
         return False
     return True
+
+
+def _page_of(activity: Activity, lesson: Lesson | None) -> str:
+    if lesson is not None:
+        return url_for("catalog.lesson", slug=activity.slug, lesson_slug=lesson.slug)
+    return url_for("catalog.activity", slug=activity.slug)

@@ -373,11 +373,17 @@ def three_participants(session: Session, owner: User) -> dict[str, Any]:
     follow = tf.task(session, activity, phase="follow_up", title="Pröva", due_days=14, shared=True)
     a, b, c = (factories.user(session, name=name) for name in ("Anna", "Bertil", "Cecilia"))
     start = occurrence.starts_at
-    answer_pre_task(session, a, pre, text="Annas förberedelse", now=start - timedelta(days=2))
-    answer_pre_task(session, b, pre, text="Bertils förberedelse", now=start - timedelta(days=1))
+    answer_pre_task(
+        session, a, pre, text="Annas privata förberedelsesvar", now=start - timedelta(days=2)
+    )
+    answer_pre_task(
+        session, b, pre, text="Bertils privata förberedelsesvar", now=start - timedelta(days=1)
+    )
     for person in (a, b, c):
         _attend(session, person, activity, occurrence)
-    answer_pre_task(session, c, pre, text="Cecilias förberedelse", now=start + timedelta(days=1))
+    answer_pre_task(
+        session, c, pre, text="Cecilias privata förberedelsesvar", now=start + timedelta(days=1)
+    )
     answer_follow_up(
         session,
         a,
@@ -413,7 +419,7 @@ def test_owner_reads_shared_answers_but_not_private_ones(
 
     assert "Det gick &lt;b&gt;bra&lt;/b&gt;.\nAndra raden." in raw
     assert "Sent men klart." in raw and "Anna" in raw and "Bertil" in raw
-    assert "förberedelse" not in raw
+    assert "privata förberedelsesvar" not in raw
 
 
 def test_owner_does_not_see_the_name_of_a_person_with_protected_identity(
@@ -442,7 +448,8 @@ def test_coordinator_sees_the_counts_but_no_answers(
     page = text(client.get(f"/redigera/{WORKSHOP}/overforing"))
 
     assert row(page, "Pröva")[1:] == [sv("Follow-up"), "2", "0", "1"]
-    assert "Det gick" not in page and "Sent men klart" not in page and "förberedelse" not in page
+    assert "&lt;b&gt;bra" not in page and "Sent men klart" not in page
+    assert "privata förberedelsesvar" not in page
     assert (
         sv(
             "Only the activity's owners can read the answers participants share with them. "
@@ -498,7 +505,7 @@ def _participants(session: Session, owner: User, slug: str, n: int) -> None:
         answer_pre_task(session, person, pre, text="Förberedd", now=NOW - timedelta(days=40))
         _attend(session, person, activity, occurrence)
         answer_follow_up(session, person, _follow_up_of(session, person, follow),
-                         text=f"Svar {index}", now=NOW)  # fmt: skip
+                         text=f"Reflektion nummer {index}", now=NOW)  # fmt: skip
         answer_follow_up(session, person, _follow_up_of(session, person, checklist),
                          checked=[0], now=NOW)  # fmt: skip
 
@@ -515,7 +522,7 @@ def test_follow_through_page_runs_the_same_queries_for_1_and_10_answers(
     with count_queries() as many:
         page_ten = text(client.get("/redigera/tio/overforing"))
 
-    assert page_one.count("Svar ") == 1 and page_ten.count("Svar ") == 10
+    assert page_one.count("Reflektion nummer ") == 1 and page_ten.count("Reflektion nummer ") == 10
     assert few.count == many.count, (few.statements, many.statements)
 
 
