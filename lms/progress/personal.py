@@ -19,6 +19,7 @@ from lms.core.time import local_date, start_of_local_day, utcnow
 from lms.notify.services import notify
 from lms.progress.models import Booking, Completion, Enrolment, ExternalLearning, Feedback
 from lms.progress.services import record_completion
+from lms.transfer.figures import list_transfer_statuses
 
 MAX_EXTERNAL_HOURS = 40
 TITLE_LENGTH: int = ExternalLearning.__table__.c.title.type.length  # type: ignore[attr-defined]
@@ -218,6 +219,8 @@ class MyLearning:
     hours_total: float
     completions: list[Completion]
     has_feedback: set[int]
+    # completion id -> pending, done or overdue (Transfer of Training); None: no follow-ups
+    transfer_statuses: dict[int, str | None]
     in_progress: list[Enrolment]
     bookings: list[Booking]
     waitlists: list[Booking]
@@ -286,6 +289,9 @@ def my_learning(session: Session, user: User, *, today: date) -> MyLearning:
         hours_total=int(total_minutes) / 60,
         completions=completions,
         has_feedback=has_feedback,
+        transfer_statuses=list_transfer_statuses(
+            session, [completion.id for completion in completions], today=today
+        ),
         in_progress=in_progress,
         bookings=[b for b in upcoming if b.status == "booked"],
         waitlists=[b for b in upcoming if b.status == "waitlisted"],

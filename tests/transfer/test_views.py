@@ -615,3 +615,35 @@ def test_team_page_runs_the_same_queries_for_one_or_many_reports(
         html = client.get("/uppgifter/team").get_data(as_text=True)
     assert html.count("/bekrafta") == 6
     assert few.count == many.count
+
+
+def test_my_learning_shows_each_completions_transfer_status(
+    session: Session, org: dict[str, User], client: FlaskClient, auth: Auth
+) -> None:
+    """Mitt lärande: overdue, to do and followed up, each from the counted follow-ups."""
+    late = cf.activity(session, title="Skydda personuppgifter")
+    tf.task(session, late, phase="follow_up", title="Efter två veckor")
+    fresh = cf.activity(session, title="Starka lösenord")
+    tf.task(session, fresh, phase="follow_up", title="Byt ett lösenord")
+    answered = cf.activity(session, title="Mappstruktur och filnamn")
+    tf.task(session, answered, phase="follow_up", title="Städa en mapp")
+    plain = cf.activity(session, title="Zoom för nybörjare")
+    employee = org["employee"]
+    _follow_ups(session, employee, late, days_ago=20)  # due after 14 days: overdue
+    _follow_ups(session, employee, fresh, days_ago=1)
+    (done,) = _follow_ups(session, employee, answered, days_ago=3)
+    answer_follow_up(session, employee, done, text=REFLECTION, now=utcnow())
+    _follow_ups(session, employee, plain, days_ago=2)  # no follow-ups at all
+    _login(auth, session, employee)
+
+    page = _text(client.get("/mitt-larande/"))
+
+    def status_of(title: str) -> str:
+        match = re.search(re.escape(title) + r" \S+ [\d,]+ (.+?) (?:Ge återkoppling|Tack)", page)
+        assert match, page
+        return match.group(1)
+
+    assert status_of("Skydda personuppgifter") == sv("Follow-up overdue")
+    assert status_of("Starka lösenord") == sv("Follow-up to do")
+    assert status_of("Mappstruktur och filnamn") == sv("Followed up")
+    assert status_of("Zoom för nybörjare") == "–"
