@@ -52,7 +52,7 @@ class TaskForm(FlaskForm):
 
     phase = RadioField(
         _l("When"),
-        choices=options(PHASE_CHOICES.items()),
+        choices=[],  # set per request (in the reader's language) by __init__
         validators=[
             InputRequired(_l("Choose whether the task comes before or after the activity."))
         ],
@@ -69,7 +69,7 @@ class TaskForm(FlaskForm):
     )
     kind = RadioField(
         _l("Kind of task"),
-        choices=options(KIND_LABELS.items()),
+        choices=[],  # set per request by __init__
         default=TaskKind.REFLECTION.value,
         validators=[InputRequired(_l("Choose what kind of task it is."))],
     )
@@ -102,6 +102,13 @@ class TaskForm(FlaskForm):
     )
     is_required = BooleanField(_l("Required"))
     is_shared_with_owner = BooleanField(_l("Share the answers with the activity's owners"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The labels are lazy translations: turned into text here, in the reader's language.
+        if "phase" in self._fields:
+            self.phase.choices = options(PHASE_CHOICES.items())
+        self.kind.choices = options(KIND_LABELS.items())
 
     def load(self, task: TransferTask) -> None:
         """Fill the fields from a saved task (the first GET of the edit page)."""

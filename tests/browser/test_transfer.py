@@ -250,3 +250,46 @@ def test_pre_task_booking_attendance_follow_up_reminder_and_manager_confirmation
     for title in (PRE_TASK, FOLLOW_UP, TALK):
         expect(done.get_by_role("heading", name=title)).to_be_visible()
     check_axe(employee, "transfer-all-done")
+
+
+def test_course_owner_adds_a_follow_up_and_reads_the_follow_through(page: Page) -> None:
+    """Maria adds a checklist follow-up to her e-mail nano-lesson in the editor, finds it listed, and opens the
+    follow-through figures of the activity (axe on every page, the phone width too)."""
+    slug = "smartare-e-post-fa-ordning-pa-inkorgen"
+    title = "Efter en vecka: håll inkorgen tom"
+    log_in(page, "course_owner")
+    page.goto(f"/redigera/{slug}")
+    page.get_by_role("link", name=sv("Edit pre-tasks and follow-ups")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(sv("Pre-tasks and follow-ups"))
+    check_axe(page, "transfer-editor-tasks")
+
+    page.get_by_role("link", name=sv("Add a follow-up")).click()
+    check_axe(page, "transfer-editor-new")
+    page.get_by_label(sv("Title")).fill(title)
+    page.get_by_role("radio", name=re.compile(f"^{re.escape(sv('Checklist'))}")).check()
+    page.get_by_label(sv("Instructions (Markdown)")).fill(
+        "Prova reglerna och mapparna från lektionen i **en hel vecka**."
+    )
+    page.get_by_label(sv("Checklist items")).fill(
+        "Jag har skapat en regel\nJag har flaggat i stället för att låta mejl ligga\nJag har tömt inkorgen en fredag"
+    )
+    page.get_by_label(sv("Due, in days after completion")).fill("0")
+    page.get_by_role("button", name=sv("Add task")).click()
+    message = sv("Between 1 and %(n)d days.", n=365)
+    expect(page.locator("#due_days-error")).to_contain_text(message)  # beside the field
+    expect(page.get_by_role("link", name=message)).to_be_visible()  # and in the summary
+    check_axe(page, "transfer-editor-error")
+    page.get_by_label(sv("Due, in days after completion")).fill("7")
+    page.get_by_role("button", name=sv("Add task")).click()
+    follow_ups = page.get_by_role("region", name=sv("Follow-ups"))
+    expect(follow_ups.get_by_role("cell", name=title)).to_be_visible()
+    check_axe(page, "transfer-editor-added")
+
+    page.get_by_role("navigation", name="Transfer of Training").get_by_role(
+        "link", name=sv("Follow-through")
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_axe(page, "transfer-owner-report")
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.reload()
+    check_axe(page, "phone-transfer-owner-report")
