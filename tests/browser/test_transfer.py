@@ -12,22 +12,19 @@ follow-up, marks the talk with her manager as held, and Anders (her manager) con
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
 from lms.catalog.models import Activity, ActivitySession
 from lms.core.db import make_engine
 from lms.core.time import STOCKHOLM, utcnow
 from lms.transfer.models import TaskResponse
-from tests.browser.conftest import REPO_ROOT, check_axe, sv
+from tests.browser.conftest import check_axe, sv
 from tests.browser.test_journeys import log_in, main_nav
-from tests.browser.test_notify import _live_server_env
+from tests.browser.test_notify import _live_server_env, _lms
+from tests.browser.test_taking_part import other_page  # noqa: F401  (a fixture)
 from tests.support.smtp import RecordingSmtpServer, smtp_server  # noqa: F401  (a fixture)
 
 SLUG = "kallkritik-och-ai-pa-biblioteket-workshopserie"
@@ -37,32 +34,6 @@ FOLLOW_UP = "Prova i mötet med låntagare"
 TALK = "Samtal med din chef om nästa steg"
 FOLLOW_UP_DAYS = 21  # `due_days` of the follow-up in the content file
 EMPLOYEE_EMAIL = "fatima.ahmed@kultur.example.se"
-
-
-@pytest.fixture
-def other_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="sv-SE"
-    )
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def _lms(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "lms", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def _first_session_id(env: dict[str, str]) -> int:
@@ -119,7 +90,7 @@ def _due_dates(env: dict[str, str]) -> list[str]:
 
 def test_pre_task_booking_attendance_follow_up_reminder_and_manager_confirmation(
     page: Page,
-    other_page: Page,
+    other_page: Page,  # noqa: F811
     live_server: str,
     smtp_server: RecordingSmtpServer,  # noqa: F811
 ) -> None:
@@ -253,8 +224,8 @@ def test_pre_task_booking_attendance_follow_up_reminder_and_manager_confirmation
 
 
 def test_course_owner_adds_a_follow_up_and_reads_the_follow_through(page: Page) -> None:
-    """Maria adds a checklist follow-up to her e-mail nano-lesson in the editor, finds it listed, and opens the
-    follow-through figures of the activity (axe on every page, the phone width too)."""
+    """Maria adds a checklist follow-up to her e-mail nano-lesson in the editor, finds it
+    listed, and opens the activity's follow-through figures (axe on every page, phone too)."""
     slug = "smartare-e-post-fa-ordning-pa-inkorgen"
     title = "Efter en vecka: håll inkorgen tom"
     log_in(page, "course_owner")
@@ -271,7 +242,9 @@ def test_course_owner_adds_a_follow_up_and_reads_the_follow_through(page: Page) 
         "Prova reglerna och mapparna från lektionen i **en hel vecka**."
     )
     page.get_by_label(sv("Checklist items")).fill(
-        "Jag har skapat en regel\nJag har flaggat i stället för att låta mejl ligga\nJag har tömt inkorgen en fredag"
+        "Jag har skapat en regel\n"
+        "Jag har flaggat i stället för att låta mejl ligga\n"
+        "Jag har tömt inkorgen en fredag"
     )
     page.get_by_label(sv("Due, in days after completion")).fill("0")
     page.get_by_role("button", name=sv("Add task")).click()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms.accounts.models import User
 from lms.catalog.models import Activity
-from lms.transfer.models import TransferTask
+from lms.progress.services import record_completion
+from lms.transfer.models import TaskResponse, TransferTask
 
 
 def task(
@@ -46,3 +50,21 @@ def task(
     session.add(created)
     session.flush()
     return created
+
+
+def complete(
+    session: Session, user: User, activity: Activity, *, at: datetime
+) -> list[TaskResponse]:
+    """Complete `activity` (self-paced) at `at`; returns the follow-ups that opened."""
+    completion = record_completion(
+        session,
+        user,
+        occurrence_key=f"activity:{activity.id}",
+        activity=activity,
+        minutes=10,
+        source="catalogue",
+        completed_at=at,
+    )
+    session.flush()
+    stmt = select(TaskResponse).where(TaskResponse.completion_id == completion.id)
+    return list(session.scalars(stmt.order_by(TaskResponse.id)))

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
@@ -48,19 +47,8 @@ def org(session: Session) -> dict[str, User]:
 def _follow_ups(
     session: Session, user: User, activity: Activity, *, days_ago: int
 ) -> list[TaskResponse]:
-    """Complete `activity` `days_ago` days before NOW: its follow-ups open (due after 14 days)."""
-    completion = record_completion(
-        session,
-        user,
-        occurrence_key=f"activity:{activity.id}",
-        activity=activity,
-        minutes=10,
-        source="catalogue",
-        completed_at=NOW - timedelta(days=days_ago),
-    )
-    session.flush()
-    stmt = select(TaskResponse).where(TaskResponse.completion_id == completion.id)
-    return list(session.scalars(stmt.order_by(TaskResponse.id)))
+    """Complete `activity` `days_ago` days ago: its follow-ups open (due after 14 days)."""
+    return tf.complete(session, user, activity, at=NOW - timedelta(days=days_ago))
 
 
 def _with_follow_up(session: Session, title: str, **kw: Any) -> Activity:

@@ -20,7 +20,6 @@ from lms.core.access import Permission
 from lms.core.time import local_date, utcnow
 from lms.notify.models import Notification
 from lms.progress.models import Booking, Completion, Enrolment
-from lms.progress.services import record_completion
 from lms.transfer.models import PRE_SCOPE, TaskResponse, TransferTask
 from lms.transfer.services import answer_follow_up, answer_pre_task
 from tests import factories
@@ -72,19 +71,8 @@ def _count(session: Session, model: type, **where: object) -> int:
 def _follow_ups(
     session: Session, user: User, activity: Activity, *, days_ago: int
 ) -> list[TaskResponse]:
-    """Complete `activity` `days_ago` days ago, opening its follow-ups (due after 14 days)."""
-    completion = record_completion(
-        session,
-        user,
-        occurrence_key=f"activity:{activity.id}",
-        activity=activity,
-        minutes=10,
-        source="catalogue",
-        completed_at=utcnow() - timedelta(days=days_ago),
-    )
-    session.flush()
-    stmt = select(TaskResponse).where(TaskResponse.completion_id == completion.id)
-    return list(session.scalars(stmt.order_by(TaskResponse.id)))
+    """Complete `activity` `days_ago` days ago: its follow-ups open (due after 14 days)."""
+    return tf.complete(session, user, activity, at=utcnow() - timedelta(days=days_ago))
 
 
 def _scheduled(session: Session, title: str, **kw: Any) -> tuple[Activity, ActivitySession]:
