@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from lms.core.access import Permission, authenticated, requires
 from lms.core.db import db
 from lms.core.errors import DomainError
+from lms.core.forms import show_error
 from lms.core.i18n import _l
 from lms.core.time import local_date, utcnow
 from lms.progress import personal
@@ -47,14 +48,6 @@ class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000)])
 
 
-def _show_error(form: FlaskForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
-
-
 @bp.route("/")
 @authenticated
 def index() -> Any:
@@ -83,7 +76,7 @@ def report_external() -> Any:
                 description=form.description.data or "",
             )  # fmt: skip
         except DomainError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Thank you. Your manager will approve or reject the report."), "success")
@@ -105,7 +98,7 @@ def feedback(completion_id: int) -> Any:
                 comment=form.comment.data or "", will_apply=bool(form.will_apply.data),
             )  # fmt: skip
         except DomainError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Thank you for your feedback."), "success")

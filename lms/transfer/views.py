@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from lms.accounts.models import User
@@ -17,6 +16,7 @@ from lms.catalog.models import Activity
 from lms.core.access import Permission, authenticated, requires
 from lms.core.db import db, run_with_retry
 from lms.core.errors import DomainError
+from lms.core.forms import show_error
 from lms.core.markdown import render_markdown
 from lms.core.security import is_safe_next
 from lms.core.time import local_date, utcnow
@@ -55,14 +55,6 @@ def pre_task_states(activity: Activity) -> list[queries.PreTaskState] | None:
     return queries.list_pre_task_states(db.session(), _user(), activity)
 
 
-def _show_error(form: FlaskForm, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
-
-
 def _answer_form(task: TransferTask, response: TaskResponse | None) -> AnswerForm:
     # The keyword values fill the form on GET only; a POST takes what was submitted.
     return AnswerForm(
@@ -84,7 +76,7 @@ def _save(form: AnswerForm, answer: Callable[[], TaskResponse]) -> TaskResponse 
         return run_with_retry(work)
     except DomainError as error:
         db.session.rollback()
-        _show_error(form, error)
+        show_error(form, error)
         return None
 
 
