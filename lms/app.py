@@ -122,7 +122,11 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts.admin_views import bp as admin_bp
     from lms.accounts.views import bp as accounts_bp
     from lms.catalog.editor_views import bp as editor_bp
+    from lms.catalog.saved_views import bp as saved_bp
+    from lms.catalog.theme_editor_views import bp as theme_editor_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.discover.calendar_views import bp as calendar_bp
+    from lms.discover.views import bp as discover_bp
     from lms.framework.views import bp as framework_bp
     from lms.home.views import bp as home_bp
     from lms.notify.views import bp as notify_bp
@@ -144,6 +148,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bookings_bp, url_prefix="/bokningar")
     app.register_blueprint(transfer_bp, url_prefix="/uppgifter")
     app.register_blueprint(transfer_editor_bp, url_prefix="/redigera")
+    app.register_blueprint(theme_editor_bp, url_prefix="/samordning/teman")
+    app.register_blueprint(saved_bp, url_prefix="/sparat")
+    app.register_blueprint(discover_bp)
+    app.register_blueprint(calendar_bp, url_prefix="/kalender")
     _wire_mail_hooks(app)
 
 

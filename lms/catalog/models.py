@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -311,3 +311,149 @@ class Upload(Base):
 
     def __repr__(self) -> str:
         return f"<Upload {self.name}>"
+
+
+class ThemeStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+
+
+theme_month_departments = Table(
+    "theme_month_departments",
+    Base.metadata,
+    Column("theme_month_id", ForeignKey("theme_months.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "department_id",
+        ForeignKey("departments.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class ThemeMonth(Base):
+    """A month's curated theme ("Oktober: Informationssäkerhet") published to its audience.
+
+    Draft → scheduled (publishes itself on `publish_on`, a Stockholm date) → published.
+    A published theme month whose month has passed is in the archive. `announced_at` is
+    set when its audience has been told, so the announcement goes out once.
+    """
+
+    __tablename__ = "theme_months"
+    __table_args__ = (
+        UniqueConstraint("year", "month", "slug"),
+        CheckConstraint("month >= 1 AND month <= 12", name="month"),
+        CheckConstraint(_in("status", ThemeStatus), name="status"),
+        CheckConstraint("status != 'scheduled' OR publish_on IS NOT NULL", name="scheduled_on"),
+        Index("ix_theme_months_status_month", "status", "year", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    month: Mapped[int]
+    slug: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    intro_html: Mapped[str] = mapped_column(Text, default="")
+    banner_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id", ondelete="SET NULL"))
+    banner_alt: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(16), default=ThemeStatus.DRAFT)
+    publish_on: Mapped[date | None]
+    published_at: Mapped[datetime | None]
+    announced_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    banner: Mapped[Upload | None] = relationship()
+    activity_links: Mapped[list[ThemeMonthActivity]] = relationship(
+        back_populates="theme_month",
+        cascade="all, delete-orphan",
+        order_by="ThemeMonthActivity.position",
+    )
+    departments: Mapped[list[Department]] = relationship(
+        secondary=theme_month_departments, order_by=Department.name
+    )
+
+    def __repr__(self) -> str:
+        return f"<ThemeMonth {self.key} {self.status}>"
+
+    @property
+    def key(self) -> str:
+        """`2026-10-informationssakerhet`: the package file name and the stable key."""
+        return f"{self.year:04d}-{self.month:02d}-{self.slug}"
+
+    @property
+    def year_month(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ThemeStatus.PUBLISHED
+
+
+class ThemeMonthActivity(Base):
+    """An activity curated into a theme month, in the coordinator's order."""
+
+    __tablename__ = "theme_month_activities"
+
+    theme_month_id: Mapped[int] = mapped_column(
+        ForeignKey("theme_months.id", ondelete="CASCADE"), primary_key=True
+    )
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+    theme_month: Mapped[ThemeMonth] = relationship(back_populates="activity_links")
+    activity: Mapped[Activity] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ThemeMonthActivity {self.theme_month_id}#{self.position} {self.activity_id}>"
+
+
+class SavedActivity(Base):
+    """An activity a person saved for later ("Spara till senare")."""
+
+    __tablename__ = "saved_activities"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    activity: Mapped[Activity] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SavedActivity {self.user_id}:{self.activity_id}>"
+
+
+class SharedFeed(Base):
+    """The secret token of a shared iCalendar feed: a theme month's or a department's sessions.
+
+    Exactly one of `theme_month_id` and `department_id` is set. Anyone in the organisation
+    may see the URL on the calendar page; the token keeps it from being guessed, and
+    resetting it stops the old URL at once.
+    """
+
+    __tablename__ = "shared_feeds"
+    __table_args__ = (
+        CheckConstraint("(theme_month_id IS NULL) != (department_id IS NULL)", name="one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_month_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme_months.id", ondelete="CASCADE"), unique=True
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="CASCADE"), unique=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SharedFeed {self.theme_month_id or '-'}:{self.department_id or '-'}>"

@@ -1,0 +1,1 @@
+"""Finding the right learning: theme month pages, entrances by subject, area and department."""
