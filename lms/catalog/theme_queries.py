@@ -32,18 +32,24 @@ def is_for(theme: ThemeMonth, user: User) -> bool:
     return not theme.departments or any(d.id == user.department_id for d in theme.departments)
 
 
-def list_current_theme_months(session: Session, user: User, today: date) -> list[ThemeMonth]:
-    """The published theme months of `today`'s month meant for `user` (newest first)."""
+def list_theme_months_for(
+    session: Session, user: User, today: date, *, limit: int = 2
+) -> list[ThemeMonth]:
+    """The published theme months meant for `user` from `today`'s month on, soonest first.
+
+    The current month's theme leads; one published ahead of its month (announced early)
+    follows as the coming theme.
+    """
     stmt = (
         select(ThemeMonth)
         .where(
             ThemeMonth.status == ThemeStatus.PUBLISHED,
-            ThemeMonth.year == today.year,
-            ThemeMonth.month == today.month,
+            tuple_(ThemeMonth.year, ThemeMonth.month) >= (today.year, today.month),
             for_department(user.department_id),
         )
         .options(selectinload(ThemeMonth.banner), selectinload(ThemeMonth.departments))
-        .order_by(ThemeMonth.published_at.desc(), ThemeMonth.id.desc())
+        .order_by(ThemeMonth.year, ThemeMonth.month, ThemeMonth.id)
+        .limit(limit)
     )
     return list(session.scalars(stmt))
 
