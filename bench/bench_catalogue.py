@@ -54,7 +54,7 @@ FORMATS = ("nanolesson", "lecture", "workshop", "course", "elearning")
 PASSWORD = "bench-password-123"
 
 
-def _framework_only(folder: Path) -> Path:
+def framework_only(folder: Path) -> Path:
     package = folder / "package"
     package.mkdir(exist_ok=True)
     (package / "framework.yaml").write_bytes((REPO_ROOT / "content/framework.yaml").read_bytes())
@@ -93,16 +93,23 @@ def add_activities(count: int) -> None:
     session.commit()
 
 
-def measure(app: Any, repetitions: int) -> list[tuple[str, float, float, int]]:
+def measure(
+    app: Any, repetitions: int, urls: tuple[str, ...] = URLS, email: str = "bench@kultur.example.se"
+) -> list[tuple[str, float, float, int]]:
+    """p50 and p95 seconds and SQL statements per GET of each URL, signed in as `email`."""
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
-    client.post("/login", data={"email": "bench@kultur.example.se", "password": PASSWORD,
+    client.post("/login", data={"email": email, "password": PASSWORD,
                                 "csrf_token": token})  # fmt: skip
     statements: list[str] = []
-    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def _count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", _count)
     results = []
-    for url in URLS:
+    for url in urls:
         client.get(url)  # warm caches
         times = []
         for _ in range(repetitions):
@@ -113,6 +120,7 @@ def measure(app: Any, repetitions: int) -> list[tuple[str, float, float, int]]:
             assert response.status_code == 200, (url, response.status_code)
         quantiles = statistics.quantiles(times, n=20)
         results.append((url, statistics.median(times), quantiles[18], len(statements)))
+    event.remove(db.engine, "before_cursor_execute", _count)
     return results
 
 
@@ -122,7 +130,7 @@ def run(backend: str, url: str, folder: Path, activities: int, repetitions: int)
                                    instance_path=folder, secret_key="b" * 40))  # fmt: skip
     with app.app_context():
         session = db.session()
-        import_package(session, _framework_only(folder))
+        import_package(session, framework_only(folder))
         org = accounts.get_or_create_organisation(session, "Kulturförvaltningen")
         dept = accounts.get_or_create_department(session, org, "Stadsbiblioteket")
         accounts.create_user(

@@ -67,8 +67,12 @@ def init_command(demo: bool) -> None:
         _load_demo()  # first, so the content's owners and departments resolve
     if _catalogue_is_empty():
         if demo:
-            shift_to = local_date(utcnow()) + DEMO_SESSIONS_FROM
-            run_import(REPO_ROOT / "content", shift_sessions_to=shift_to)
+            today = local_date(utcnow())
+            run_import(
+                REPO_ROOT / "content",
+                shift_sessions_to=today + DEMO_SESSIONS_FROM,
+                shift_themes_to=today,  # the latest theme month is this month's
+            )
         else:
             # Without an organisation the content's department names cannot resolve yet.
             run_import(REPO_ROOT / "content", skip_unknown_departments=True)

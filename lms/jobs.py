@@ -28,6 +28,7 @@ import os
 from flask import Flask
 
 from lms.accounts.jobs import cleanup_tokens
+from lms.catalog.jobs import publish_theme_months
 from lms.core.jobs import JobFunction, JobSpec
 from lms.core.outbox_sender import send_outbox
 from lms.core.retention import cleanup_retention
@@ -77,6 +78,13 @@ JOBS: tuple[JobSpec, ...] = (
         description="Remind people of follow-up tasks due today and a week overdue",
         trigger="cron",
         trigger_args={"hour": 8, "minute": 0},
+    ),
+    JobSpec(
+        name="publish_theme_months",
+        func=publish_theme_months,
+        description="Publish the theme months scheduled for today and tell their audiences",
+        trigger="cron",
+        trigger_args={"minute": 5},
     ),
 )
 

@@ -30,6 +30,16 @@ def weight_label(weight: float) -> str:
     return str(_l("mainly") if weight >= MAIN_WEIGHT else _l("partly"))
 
 
+def template_labels() -> dict[str, Any]:
+    """What pages that show activities need to label them (a blueprint context processor)."""
+    return {
+        "format_labels": FORMAT_LABELS,
+        "level_labels": LEVEL_LABELS,
+        "delivery_labels": DELIVERY_LABELS,
+        "weight_label": weight_label,
+    }
+
+
 def _strip(value: str | None) -> str:
     return (value or "").strip()
 

@@ -104,13 +104,17 @@ def _has_subject(slug: str) -> ColumnElement[bool]:
     )
 
 
-def _for_department(department_id: int | None) -> ColumnElement[bool]:
-    """Open to everyone (no target departments) or aimed at the department."""
+def for_department(department_id: int | None) -> ColumnElement[bool]:
+    """Open to everyone (no target departments) or aimed at the department (also used by the
+    calendar and the shared department feeds, so they follow the catalogue's rule)."""
     targets = activity_departments.c
     aimed = select(targets.activity_id).where(targets.activity_id == Activity.id)
     if department_id is None:
         return ~exists(aimed)
     return or_(~exists(aimed), exists(aimed.where(targets.department_id == department_id)))
+
+
+_for_department = for_department  # the earlier private name
 
 
 def _for_duration(duration: Duration) -> ColumnElement[bool]:
@@ -204,7 +208,9 @@ def get_visible_activity(session: Session, slug: str, user: User) -> Activity | 
         select(Activity)
         .where(Activity.slug == slug)
         .options(
-            selectinload(Activity.competence_links).joinedload(ActivityCompetence.competence),
+            selectinload(Activity.competence_links)
+            .joinedload(ActivityCompetence.competence)
+            .joinedload(Competence.area),
             selectinload(Activity.subjects),
             selectinload(Activity.departments),
             selectinload(Activity.job_roles),

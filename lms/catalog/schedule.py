@@ -14,6 +14,7 @@ from lms.catalog.models import (
     ActivitySession,
     SessionSeat,
 )
+from lms.catalog.saved import notify_savers
 from lms.catalog.services import is_https_url, require_edit
 from lms.core.audit import record_event
 from lms.core.errors import ValidationError
@@ -54,8 +55,13 @@ def add_session(
     data: SessionData,
     *,
     now: datetime | None = None,
+    tell_savers: bool = True,
 ) -> ActivitySession:
-    """Add a dated session to a lecture, workshop, coaching or network activity."""
+    """Add a dated session to a lecture, workshop, coaching or network activity.
+
+    The people who saved the activity are told of the new date; a caller adding a batch
+    (coaching slots) passes `tell_savers=False` and calls `notify_savers` once with all.
+    """
     require_edit(actor, activity)
     if not activity.is_scheduled:
         raise ValidationError(_l("Only lectures, workshops, coaching and networks have sessions."))
@@ -72,6 +78,8 @@ def add_session(
     session.flush()
     sync_seats(session, added)
     _record_session_event(session, actor, added, "session.add")
+    if tell_savers:
+        notify_savers(session, [added], actor=actor, now=now)
     return added
 
 

@@ -10,12 +10,9 @@ from flask_login import current_user
 from lms.accounts.queries import list_departments
 from lms.catalog import queries
 from lms.catalog.browse_forms import (
-    DELIVERY_LABELS,
-    FORMAT_LABELS,
-    LEVEL_LABELS,
     CatalogFilterForm,
     quiz_answers,
-    weight_label,
+    template_labels,
 )
 from lms.catalog.models import Activity, Format
 from lms.catalog.services import can_edit
@@ -27,14 +24,7 @@ from lms.framework.queries import list_areas, list_subjects
 bp = Blueprint("catalog", __name__)
 
 
-@bp.context_processor
-def _labels() -> dict[str, Any]:
-    return {
-        "format_labels": FORMAT_LABELS,
-        "level_labels": LEVEL_LABELS,
-        "delivery_labels": DELIVERY_LABELS,
-        "weight_label": weight_label,
-    }
+bp.context_processor(template_labels)
 
 
 @bp.route("/")

@@ -2,23 +2,125 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import Session
 
-from lms.core.access import authenticated, public
+from lms.accounts.models import Department, User
+from lms.accounts.queries import list_departments
+from lms.catalog.browse_forms import FORMAT_LABELS
+from lms.catalog.models import SharedFeed, ThemeMonth
+from lms.core.access import Permission, authenticated, public, requires
+from lms.core.db import db, run_with_retry
+from lms.core.security import is_safe_next
+from lms.core.time import local_date, utcnow
+from lms.discover import calendar, feeds
+from lms.discover.calendar_forms import CalendarFilterForm
+from lms.discover.feeds import PageFeeds
+from lms.framework.queries import list_subjects
 
 bp = Blueprint("calendar", __name__)
 
 
-# Integration scaffold: the endpoints other pages link to; filled in by issue 7's calendar work.
+def _user() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+@bp.app_template_global()
+def shared_feed_url(feed: SharedFeed) -> str:
+    """The full address of a shared feed, to paste into a calendar program."""
+    base_url: str = current_app.config["LMS"].base_url
+    return base_url.rstrip("/") + url_for("calendar.feed", token=feed.token)
+
+
+@bp.app_template_global()
+def theme_feed(theme: ThemeMonth) -> SharedFeed | None:
+    """The published theme month's feed (made on first use), for `_theme_feed.html`."""
+    if not theme.is_published:
+        return None
+
+    def work() -> SharedFeed:
+        feed = feeds.get_or_create_theme_feed(db.session(), theme)
+        db.session.commit()
+        return feed
+
+    return run_with_retry(work)
+
+
+def _shared_feeds(session: Session, department: Department | None, today: date) -> PageFeeds:
+    def work() -> PageFeeds:
+        found = feeds.get_or_create_page_feeds(session, _user(), department, today)
+        session.commit()  # a feed shown for the first time keeps its token
+        return found
+
+    return run_with_retry(work)
+
+
 @bp.route("/")
 @authenticated
 def index() -> Any:
-    abort(404)
+    session, user = db.session(), _user()
+    today = local_date(utcnow())
+    view = calendar.parse_view(request.args.get("vy"))
+    period = calendar.period_of(view, calendar.parse_day(request.args.get("datum"), today))
+    form = CalendarFilterForm(request.args)
+    departments = list_departments(session)
+    form.set_choices(list_subjects(session), departments)
+    department_id = form.department_id(user) or user.department_id
+    department = next((d for d in departments if d.id == department_id), None)
+    shared = _shared_feeds(session, department, today)
+    entries = calendar.list_calendar_entries(
+        session, period.starts_at, period.ends_at, form.to_filter(user)
+    )
+    return render_template(
+        "discover/calendar.html",
+        page=calendar.build_page(period, entries, today),
+        today=today,
+        form=form,
+        args=form.url_args(),
+        shared=shared,
+        format_labels=FORMAT_LABELS,
+        can_reset=user.has(Permission.COORDINATOR) or user.has(Permission.ADMIN),
+    )
 
 
-@bp.route("/flode/<token>.ics")
+@bp.post("/flode/<int:feed_id>/ny-adress")
+@requires(Permission.COORDINATOR, Permission.ADMIN)
+def reset_feed(feed_id: int) -> Any:
+    feed = feeds.get_feed(db.session(), feed_id)
+    if feed is None:
+        abort(404)
+    feeds.reset_feed(db.session(), feed, actor_id=_user().id)
+    db.session.commit()
+    flash(_("The shared calendar has a new address; the old one no longer works."), "success")
+    target = request.form.get("next")
+    return redirect(target if target and is_safe_next(target) else url_for("calendar.index"))
+
+
+@bp.get("/flode/<token>.ics")
 @public
 def feed(token: str) -> Any:
-    abort(404)
+    # The secret token is the credential: a calendar program cannot sign in.
+    base_url = current_app.config["LMS"].base_url
+    body = feeds.render_feed(db.session(), token, base_url, utcnow())
+    if body is None:
+        abort(404)
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="larlyft.ics"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

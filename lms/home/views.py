@@ -9,26 +9,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.accounts.queries import list_direct_reports
+from lms.catalog.browse_forms import template_labels
 from lms.core.access import Permission, authenticated, public, requires
 from lms.core.db import db
 from lms.core.pagination import paginate
+from lms.core.time import utcnow
 from lms.home.forms import AccessibilityReportForm
 from lms.home.models import AccessibilityReport
 from lms.home.services import report_accessibility_problem
+from lms.home.start import build_start_page
 
 bp = Blueprint("home", __name__)
+# The start page lists activities with the catalogue's own format labels.
+bp.context_processor(template_labels)
 
 
 @bp.route("/")
 @authenticated
 def index() -> Any:
-    reports = (
-        list_direct_reports(db.session(), current_user)
-        if current_user.has(Permission.MANAGER)
-        else []
-    )
-    return render_template("home/index.html", reports=reports)
+    page = build_start_page(db.session(), current_user._get_current_object(), now=utcnow())
+    return render_template("home/index.html", page=page, recommended=page.recommended)
 
 
 @bp.route("/tillganglighet", methods=["GET", "POST"])

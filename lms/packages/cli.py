@@ -16,13 +16,14 @@ MAX_LISTED = 10
 
 @click.group("content")
 def content_group() -> None:
-    """Import and export content packages (framework, activities, courses)."""
+    """Import and export content packages (framework, activities, courses, theme months)."""
 
 
 def run_import(
     directory: Path,
     *,
     shift_sessions_to: date | None = None,
+    shift_themes_to: date | None = None,
     skip_unknown_departments: bool = False,
 ) -> PackageResult:
     """Import and commit a package, printing the summary; on problems print them and exit 1."""
@@ -32,6 +33,7 @@ def run_import(
                 session,
                 directory,
                 shift_sessions_to=shift_sessions_to,
+                shift_themes_to=shift_themes_to,
                 skip_unknown_departments=skip_unknown_departments,
             )
     except PackageInvalid as error:
@@ -69,10 +71,11 @@ def import_command(directory: Path, skip_unknown_departments: bool) -> None:
 @content_group.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def export_command(directory: Path) -> None:
-    """Write the framework and the whole catalogue as a package into a directory.
+    """Write the framework, the whole catalogue and the theme months into a directory.
 
-    .md files under activities/ and courses/ that the export did not write are removed,
-    so exporting over an earlier export (or a git checkout) mirrors the database.
+    .md files under activities/, courses/ and themes/ (and banners under themes/images/)
+    that the export did not write are removed, so exporting over an earlier export (or a
+    git checkout) mirrors the database.
     """
     result = export_package(db.session(), directory)
     click.echo(f"exported {result.summary()} to {directory}")

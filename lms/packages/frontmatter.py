@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -12,7 +13,7 @@ Path_ = tuple[str | int, ...]  # mapping keys (as written) and list indexes
 # libyaml when installed: the pure-Python parser takes most of an import's time.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-__all__ = ["Document", "YamlDocument", "load_yaml", "split_front_matter"]
+__all__ = ["Document", "YamlDocument", "load_yaml", "read_text", "split_front_matter"]
 
 
 @dataclass
@@ -105,3 +106,14 @@ def split_front_matter(text: str) -> Document:
     if not front.errors and not isinstance(front.data, dict):
         document.errors.append((2, "the front matter must be a mapping of keys to values"))
     return document
+
+
+def read_text(path: Path, relpath: str, problems: list[str]) -> str:
+    """The file as UTF-8 text; otherwise "" and a problem at the line of the first bad byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problems.append(f"{relpath}:{line}: the file is not UTF-8 text")
+        return ""

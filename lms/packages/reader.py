@@ -12,9 +12,10 @@ from lms.catalog.models import Activity, Format, Lesson, Status
 from lms.core.markdown import ImageUrl
 from lms.packages.checks import Fields, Sink
 from lms.packages.framework_reader import SLUG_PATTERN, read_framework
-from lms.packages.frontmatter import split_front_matter
+from lms.packages.frontmatter import read_text, split_front_matter
 from lms.packages.records import ActivityRecord, FrameworkRecord, LessonRecord, Package
 from lms.packages.tasks_reader import check_body, read_sessions, read_tasks
+from lms.packages.theme_reader import read_themes
 
 SLUG_RE = re.compile(SLUG_PATTERN)
 LESSON_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -39,6 +40,7 @@ class Known:
     competences: set[str] = field(default_factory=set)
     subjects: set[str] = field(default_factory=set)
     job_roles: set[str] = field(default_factory=set)
+    activities: set[str] = field(default_factory=set)  # slugs a theme month may curate
     departments: set[str] | None = None  # None: department names are not checked
     image_url: ImageUrl | None = None  # how the catalogue resolves image names (uploads)
 
@@ -60,13 +62,13 @@ def read_package(directory: Path, known: Known | None = None) -> tuple[Package, 
     problems: list[str] = []
     framework_path = directory / "framework.yaml"
     if framework_path.is_file():
-        text = _read_text(framework_path, "framework.yaml", problems)
+        text = read_text(framework_path, "framework.yaml", problems)
         framework, found = read_framework(text, "framework.yaml", known.competences)
         package.framework, known = framework, known.with_framework(framework)
         problems += found
     for path in sorted((directory / "activities").glob("*.md")):
         relpath = f"activities/{path.name}"
-        text = _read_text(path, relpath, problems)
+        text = read_text(path, relpath, problems)
         record = _read_activity(text, relpath, path.stem, known, problems, course=False)
         package.activities.append(record)
     courses = directory / "courses"
@@ -74,19 +76,18 @@ def read_package(directory: Path, known: Known | None = None) -> tuple[Package, 
         if folder.is_dir() and not folder.name.startswith("."):
             package.activities.append(_read_course(folder, known, problems))
     problems += _duplicate_slugs(package.activities)
-    if package.framework is None and not package.activities and not problems:
-        problems.append(f"{directory.name}:1: no framework.yaml, activities/ or courses/ found")
+    package.themes, found = read_themes(
+        directory,
+        activities=known.activities | {record.slug for record in package.activities},
+        departments=known.departments,
+        image_url=known.image_url,
+    )
+    problems += found
+    empty = package.framework is None and not package.activities and not package.themes
+    if empty and not problems:
+        where = "no framework.yaml, activities/, courses/ or themes/ found"
+        problems.append(f"{directory.name}:1: {where}")
     return package, problems
-
-
-def _read_text(path: Path, relpath: str, problems: list[str]) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        problems.append(f"{relpath}:{line}: the file is not UTF-8 text")
-        return ""
 
 
 def _duplicate_slugs(records: list[ActivityRecord]) -> list[str]:
@@ -179,7 +180,7 @@ def _read_course(folder: Path, known: Known, problems: list[str]) -> ActivityRec
         problems.append(f"{relpath}:1: the course folder has no course.md")
         record = ActivityRecord(slug=folder.name, path=relpath, meta={}, body="", lessons=[])
         return record
-    text = _read_text(path, relpath, problems)
+    text = read_text(path, relpath, problems)
     record = _read_activity(text, relpath, folder.name, known, problems, course=True)
     record.lessons = []
     for lesson_path in sorted(folder.glob("*.md")):
@@ -197,7 +198,7 @@ def _read_lesson(path: Path, folder: str, known: Known, problems: list[str]) -> 
     if match is None:
         problems.append(f"{relpath}:1: a lesson file is named NN-slug.md, e.g. 01-introduktion.md")
         return None
-    document = split_front_matter(_read_text(path, relpath, problems))
+    document = split_front_matter(read_text(path, relpath, problems))
     sink = Sink(relpath, document)
     lesson = LessonRecord(
         slug=match.group(2), position=int(match.group(1)), title="", minutes=1, body=document.body

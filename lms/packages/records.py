@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from calendar import monthrange
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from lms.core.time import STOCKHOLM, UTC
@@ -118,9 +119,55 @@ class ActivityRecord:
 
 
 @dataclass
+class ThemeRecord:
+    """One theme month file, `themes/<yyyy-mm>-<slug>.md`; the banner is read (and checked)."""
+
+    year: int
+    month: int
+    slug: str
+    path: str  # relative to the package, e.g. "themes/2026-10-informationssakerhet.md"
+    title: str = ""
+    status: str = "draft"
+    publish_on: date | None = None
+    departments: list[str] = field(default_factory=list)
+    activities: list[str] = field(default_factory=list)  # slugs, in the curated order
+    banner: str | None = None  # as written, relative to themes/
+    banner_data: bytes | None = None
+    banner_alt: str = ""
+    intro: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}-{self.slug}"
+
+    @property
+    def month_number(self) -> int:
+        """Months since year 0: what the demo shift compares and moves."""
+        return self.year * 12 + self.month - 1
+
+    def shifted(self, months: int) -> ThemeRecord:
+        """The same theme `months` months later (earlier when negative), publish_on too."""
+        if not months:
+            return self
+        year, month = divmod(self.month_number + months, 12)
+        return replace(
+            self, year=year, month=month + 1, publish_on=add_months(self.publish_on, months)
+        )
+
+
+@dataclass
 class Package:
     framework: FrameworkRecord | None = None
     activities: list[ActivityRecord] = field(default_factory=list)
+    themes: list[ThemeRecord] = field(default_factory=list)
+
+
+def add_months(day: date | None, months: int) -> date | None:
+    """The same day of the month `months` later, or that month's last day when it is shorter."""
+    if day is None:
+        return None
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def to_utc(local: datetime) -> datetime:

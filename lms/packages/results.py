@@ -56,7 +56,9 @@ class PackageResult:
     lessons: Tally = field(default_factory=Tally)
     sessions: Tally = field(default_factory=Tally)
     tasks: Tally = field(default_factory=Tally)
+    themes: Tally = field(default_factory=Tally)  # theme months
     shifted_weeks: int = 0
+    shifted_months: int = 0  # the demo's theme months (negative: moved back)
     unknown_owners: list[str] = field(default_factory=list)  # skipped e-mails, sorted
     unknown_departments: list[str] = field(default_factory=list)  # skipped when asked to
 
@@ -64,7 +66,7 @@ class PackageResult:
     def changed(self) -> int:
         """The number of rows created, updated or deleted (0: the import changed nothing)."""
         tallies = (self.framework, self.activities, self.courses, self.lessons, self.sessions)
-        return sum(tally.changed for tally in (*tallies, self.tasks))
+        return sum(tally.changed for tally in (*tallies, self.tasks, self.themes))
 
     def summary(self) -> str:
         framework = (
@@ -82,13 +84,17 @@ class PackageResult:
             f"{self.sessions.total} sessions{shifted}{self.sessions.changes()}",
             f"{self.tasks.total} tasks{self.tasks.changes()}",
         ]
+        if self.themes.total or self.themes.changed:
+            moved = f", moved {self.shifted_months:+d} months" if self.shifted_months else ""
+            parts.append(f"{self.themes.total} theme months {_triple(self.themes)}{moved}")
         return "; ".join(parts) + ("" if self.changed else "; no changes")
 
     def counts(self) -> dict[str, Any]:
         """Plain numbers for the audit trail."""
-        names = ("framework", "activities", "courses", "lessons", "sessions", "tasks")
+        names = ("framework", "activities", "courses", "lessons", "sessions", "tasks", "themes")
         return {name: vars(getattr(self, name)) for name in names} | {
-            "shifted_weeks": self.shifted_weeks
+            "shifted_weeks": self.shifted_weeks,
+            "shifted_months": self.shifted_months,
         }
 
 

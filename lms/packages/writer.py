@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session, selectinload
 from lms.accounts.models import JobRole
 from lms.catalog.models import Activity, ActivityCompetence, Format, Status
 from lms.framework.models import CompetenceArea, RoleExpectation, Subject
+from lms.packages.importer import upload_folder
 from lms.packages.records import to_local_text
 from lms.packages.task_writer import lesson_files, session_items, task_items
+from lms.packages.theme_writer import banner_path, list_themes, theme_file
 from lms.transfer.models import TransferTask
 
 __all__ = ["ExportResult", "dump_yaml", "export_package", "front_matter_file"]
@@ -32,15 +34,22 @@ class ExportResult:
     activities: int = 0
     courses: int = 0
     lessons: int = 0
+    themes: int = 0
     written: set[Path] = field(default_factory=set)
     removed: list[Path] = field(default_factory=list)
+    missing_banners: list[str] = field(default_factory=list)  # theme keys, banner left out
 
     def summary(self) -> str:
         removed = f"; {len(self.removed)} stale files removed" if self.removed else ""
+        missing = (
+            f"; banner image missing from the uploads, left out: {', '.join(self.missing_banners)}"
+            if self.missing_banners
+            else ""
+        )
         return (
             f"{len(self.written)} files: framework ({self.competences} competences), "
-            f"{self.activities} activities, {self.courses} courses with {self.lessons} lessons"
-            f"{removed}"
+            f"{self.activities} activities, {self.courses} courses with {self.lessons} lessons, "
+            f"{self.themes} theme months{removed}{missing}"
         )
 
 
@@ -55,8 +64,13 @@ def front_matter_file(meta: dict[str, Any], body: str) -> str:
     return f"---\n{dump_yaml(meta)}---\n{body}"
 
 
-def export_package(session: Session, directory: Path) -> ExportResult:
-    """Write the package into `directory`; stale .md files of activities/ and courses/ go."""
+def export_package(
+    session: Session, directory: Path, *, uploads: Path | None = None
+) -> ExportResult:
+    """Write the package into `directory`; stale files of activities/, courses/, themes/ go.
+
+    Banners are read from `uploads` (default: the instance's upload folder).
+    """
     result = ExportResult()
     framework = _framework(session, result)
     if framework:
@@ -75,23 +89,39 @@ def export_package(session: Session, directory: Path) -> ExportResult:
             path = directory / "activities" / f"{activity.slug}.md"
             _write(path, front_matter_file(meta, activity.body), result)
             result.activities += 1
+    _export_themes(session, directory / "themes", uploads or upload_folder(), result)
     _remove_stale(directory, result)
     return result
 
 
-def _write(path: Path, text: str, result: ExportResult) -> None:
+def _export_themes(session: Session, folder: Path, uploads: Path, result: ExportResult) -> None:
+    for theme in list_themes(session):
+        banner = banner_path(theme)
+        image = uploads / theme.banner.name if theme.banner is not None else None
+        if banner is not None and (image is None or not image.is_file()):
+            result.missing_banners.append(theme.key)  # the rest of the file still travels
+            banner = image = None
+        _write(folder / f"{theme.key}.md", theme_file(theme, banner), result)
+        if banner is not None and image is not None:
+            _write(folder / banner, image.read_bytes(), result)
+        result.themes += 1
+
+
+def _write(path: Path, content: str | bytes, result: ExportResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     if not path.is_file() or path.read_bytes() != data:
         path.write_bytes(data)
     result.written.add(path)
 
 
 def _remove_stale(directory: Path, result: ExportResult) -> None:
-    """Remove .md files this export did not write (deleted activities, renamed lessons)."""
+    """Remove files this export did not write (deleted activities, renamed lessons, banners)."""
     stale = [
         *(directory / "activities").glob("*.md"),
         *(directory / "courses").glob("*/*.md"),
+        *(directory / "themes").glob("*.md"),
+        *(p for p in (directory / "themes" / "images").glob("*") if _is_visible_file(p)),
     ]
     for path in sorted(stale):
         if path not in result.written:
@@ -101,6 +131,10 @@ def _remove_stale(directory: Path, result: ExportResult) -> None:
     for folder in sorted(courses.iterdir() if courses.is_dir() else []):
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
+
+
+def _is_visible_file(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith(".")
 
 
 # --- framework --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.catalog.models import Activity, ActivitySession, SessionSeat
+from lms.catalog.saved import notify_savers
 from lms.catalog.schedule import SessionData, add_session
 from lms.core.errors import Conflict, PermissionDenied, ValidationError
 from lms.core.i18n import _l
@@ -227,7 +228,8 @@ def create_coaching_slots(
                 online_url=None,
                 capacity=1,
             )
-            created.append(add_session(session, actor, activity, data, now=now))
+            created.append(add_session(session, actor, activity, data, now=now, tell_savers=False))
             begin += step
         day += timedelta(days=7)
+    notify_savers(session, created, actor=actor, now=now)
     return created

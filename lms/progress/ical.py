@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from lms.accounts.models import User
 from lms.catalog.models import ActivitySession
 from lms.core.time import UTC
+from lms.core.tokens import is_token_shaped, new_token
 from lms.progress.models import Booking, CalendarFeed
 
 PRODID = "-//Lärlyft//Bokningar//SV"
@@ -74,7 +74,7 @@ def get_or_create_feed(session: Session, user: User) -> CalendarFeed:
     """The person's feed; created with a fresh secret token on first use."""
     feed = session.get(CalendarFeed, user.id)
     if feed is None:
-        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
+        feed = CalendarFeed(user_id=user.id, token=new_token())
         session.add(feed)
         session.flush()
     return feed
@@ -83,14 +83,14 @@ def get_or_create_feed(session: Session, user: User) -> CalendarFeed:
 def reset_feed(session: Session, user: User) -> CalendarFeed:
     """A new secret token: the old feed URL stops working at once."""
     feed = get_or_create_feed(session, user)
-    feed.token = secrets.token_urlsafe(32)
+    feed.token = new_token()
     session.flush()
     return feed
 
 
 def get_feed_user(session: Session, token: str) -> User | None:
     """The active person whose feed has this token, or None."""
-    if not token or len(token) > 64:
+    if not is_token_shaped(token):
         return None
     user = session.scalar(
         select(User)

@@ -12,9 +12,9 @@ from markupsafe import Markup
 
 from lms.accounts.models import User
 from lms.catalog import queries as catalog_queries
-from lms.catalog.browse_forms import quiz_answers
+from lms.catalog.browse_forms import quiz_answers, template_labels
 from lms.catalog.models import Activity, Format, Lesson
-from lms.catalog.views import _labels, _render_activity, _render_lesson
+from lms.catalog.views import _render_activity, _render_lesson
 from lms.core.access import authenticated
 from lms.core.db import db, run_with_retry
 from lms.core.errors import DomainError
@@ -25,7 +25,7 @@ from lms.transfer.messages import domain_error_message
 
 bp = Blueprint("progress", __name__)
 # The knowledge-check answers render the catalogue's own pages, which need its labels.
-bp.context_processor(_labels)
+bp.context_processor(template_labels)
 
 
 def _user() -> User:

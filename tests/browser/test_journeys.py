@@ -30,6 +30,7 @@ NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
     "employee": [
         "Start",
         "Katalog",
+        "Kalender",
         "Kompetensramverk",
         "Mitt lärande",
         "Mina uppgifter",
@@ -39,6 +40,7 @@ NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
     "manager": [
         "Start",
         "Katalog",
+        "Kalender",
         "Kompetensramverk",
         "Mitt lärande",
         "Mina uppgifter",
@@ -49,6 +51,7 @@ NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
     "course_owner": [
         "Start",
         "Katalog",
+        "Kalender",
         "Kompetensramverk",
         "Mitt lärande",
         "Mina uppgifter",
@@ -59,6 +62,7 @@ NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
     "coordinator": [
         "Start",
         "Katalog",
+        "Kalender",
         "Kompetensramverk",
         "Mitt lärande",
         "Mina uppgifter",
@@ -69,6 +73,7 @@ NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
     "admin": [
         "Start",
         "Katalog",
+        "Kalender",
         "Kompetensramverk",
         "Mitt lärande",
         "Mina uppgifter",

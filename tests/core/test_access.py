@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = {
     "home.accessibility",
     "notify.unsubscribe",
     "bookings.feed",
+    "calendar.feed",
 }
 
 

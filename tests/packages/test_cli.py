@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from flask import Flask
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lms.catalog.models import Activity
 from lms.config import REPO_ROOT
+from lms.core.time import local_date, utcnow
 from tests.packages.conftest import ACTIVITY, write_package
 
 
@@ -79,6 +82,20 @@ def _init(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _theme_months(tmp_path: Path) -> list[tuple[int, int]]:
+    with closing(sqlite3.connect(tmp_path / "init.db")) as connection:
+        rows = connection.execute("SELECT year, month FROM theme_months ORDER BY year, month")
+        return [(int(year), int(month)) for year, month in rows]
+
+
+def _months_up_to_now(count: int) -> list[tuple[int, int]]:
+    """The last `count` months up to the current one: the demo's latest theme is this month's."""
+    today = local_date(utcnow())
+    current = today.year * 12 + today.month - 1
+    months = [divmod(current - back, 12) for back in range(count - 1, -1, -1)]
+    return [(year, month + 1) for year, month in months]
+
+
 def test_init_demo_twice_loads_the_content_once_and_keeps_edits(tmp_path: Path) -> None:
     first = _init(tmp_path, "--demo")
     second = _init(tmp_path, "--demo")
@@ -87,6 +104,8 @@ def test_init_demo_twice_loads_the_content_once_and_keeps_edits(tmp_path: Path) 
     assert "41 activities (41 created, 0 updated, 0 unchanged)" in first.stdout
     assert "4 courses (4 created, 0 updated, 0 unchanged), 16 lessons" in first.stdout
     assert "note:" not in first.stdout  # every owner and department resolves
+    assert "3 theme months (3 created, 0 updated, 0 unchanged)" in first.stdout
+    assert _theme_months(tmp_path) == _months_up_to_now(3)
     assert second.returncode == 0, second.stderr
     content = next(line for line in second.stdout.splitlines() if line.startswith("content:"))
     assert content.startswith("content: already loaded"), content

@@ -16,10 +16,13 @@ from lms.catalog.models import (
     ActivitySession,
     Format,
     Lesson,
+    ThemeMonth,
+    ThemeMonthActivity,
     activity_departments,
     activity_job_roles,
     activity_owners,
     activity_subjects,
+    theme_month_departments,
 )
 from lms.core.audit import AuditEvent
 from lms.framework.models import Competence, CompetenceArea, RoleExpectation, Subject
@@ -117,7 +120,9 @@ def test_export_twice_gives_identical_bytes(session: Session, tmp_path: Path) ->
 def _delete_catalogue_and_framework(session: Session) -> None:
     for table in (activity_subjects, activity_departments, activity_job_roles, activity_owners):
         session.execute(table.delete())
+    session.execute(theme_month_departments.delete())
     for model in (
+        ThemeMonthActivity, ThemeMonth,
         TransferTask, ActivitySession, Lesson, ActivityRevision, ActivityCompetence, Activity,
         RoleExpectation, Competence, CompetenceArea, Subject,
     ):  # fmt: skip
@@ -140,7 +145,7 @@ def test_export_import_export_round_trip_is_byte_identical(
     files_a, files_b = _files(tmp_path / "A"), _files(tmp_path / "B")
     assert sorted(files_a) == sorted(files_b)
     assert [name for name in files_a if files_a[name] != files_b[name]] == []
-    assert len(files_a) == 1 + 41 + 4 + 16
+    assert len(files_a) == 1 + 41 + 4 + 16 + 3 + 3  # + theme months and their banners
 
 
 def test_export_keeps_what_the_content_says(session: Session, tmp_path: Path) -> None:

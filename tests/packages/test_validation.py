@@ -290,7 +290,7 @@ def test_missing_front_matter(session: Session, package: Path) -> None:
 
 def test_not_a_package(session: Session, tmp_path: Path) -> None:
     [error] = problems(session, tmp_path)
-    assert "no framework.yaml, activities/ or courses/ found" in error
+    assert "no framework.yaml, activities/, courses/ or themes/ found" in error
 
 
 def test_image_must_be_an_upload(session: Session, package: Path) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.catalog.models import Activity, ActivitySession, SessionSeat
+from lms.catalog.saved import save_for_later
 from lms.catalog.schedule import cancel_session, sync_seats
 from lms.core.access import Permission
 from lms.core.db import make_engine, run_with_retry
@@ -284,6 +285,19 @@ def test_coaching_slots_are_one_to_one_sessions_with_a_seat(session: Session) ->
     assert bookings.book_session(session, b, first, now=NOW).status == "waitlisted"
 
 
+def test_people_who_saved_a_coaching_activity_hear_of_new_slots_once(session: Session) -> None:
+    coach = _owner(session)
+    coaching = catalog.activity(session, format="coaching", delivery="physical", owners=[coach])
+    (saver,) = _people(session, 1)
+    save_for_later(session, saver, coaching)
+    bookings.create_coaching_slots(
+        session, coach, coaching, weekday=1, start=time(9), end=time(12), slot_minutes=30,
+        first_date=date(2025, 3, 3), last_date=date(2025, 3, 16), place="Stadsmuseet", now=NOW,
+    )  # fmt: skip
+    told = session.scalars(select(Notification).where(Notification.user_id == saver.id)).all()
+    assert len(told) == 1  # one for the batch of twelve slots, naming the first
+
+
 def test_coaching_slots_only_for_coaching(session: Session) -> None:
     owner = _owner(session)
     workshop = _workshop(session, owner)
@@ -340,7 +354,8 @@ def test_feed_url_works_without_login_and_a_wrong_token_is_404(
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
     assert len(_events(response.data)) == 1
-    assert client.get("/bokningar/kalender/wrong-token.ics").status_code == 404
+    for junk in ("wrong-token", "%00", "x" * 65, "a%20b"):
+        assert client.get(f"/bokningar/kalender/{junk}.ics").status_code == 404, junk
     old = feed.token
     ical.reset_feed(session, person)
     session.commit()
