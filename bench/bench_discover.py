@@ -8,7 +8,8 @@ contain "bench") with the real competence framework and subjects, `--activities`
 activities (every fourth with a session, a third aimed at one of eight departments, each in
 one or two subjects), `--people` people spread over the eight departments, a published theme
 month with 40 curated activities that a third of the people have done one of, and for the
-signed-in person five bookings, five saved activities and an enrolment in progress.
+signed-in person (a coordinator, who publishes in (b)) five bookings, five saved activities
+and an enrolment in progress.
 
 Then it measures, counting SQL statements (SAVEPOINT and RELEASE excluded):
 
@@ -54,6 +55,7 @@ from lms.catalog.schedule import sync_seats
 from lms.catalog.themes import publish_now
 from lms.config import load_settings
 from lms.core import migrate
+from lms.core.access import Permission
 from lms.core.db import db
 from lms.core.time import local_date, utcnow
 from lms.framework.models import Subject
@@ -173,7 +175,8 @@ def run(backend: str, url: str, folder: Path, args: argparse.Namespace) -> None:
             for n in range(DEPARTMENTS)
         ]
         me = accounts.create_user(session, email=EMAIL, name="Bench Person", organisation=org,
-                                  department=departments[0], password=PASSWORD)  # fmt: skip
+                                  department=departments[0], password=PASSWORD,
+                                  permissions=Permission.COORDINATOR)  # fmt: skip
         session.commit()
         add_activities(args.activities)
         add_audiences(departments)

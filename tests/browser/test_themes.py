@@ -70,6 +70,7 @@ def write_theme_month(page: Page, title: str, slug: str, month: date) -> None:
     go_via_nav(page, "Mina aktiviteter")
     page.get_by_role("link", name=sv("Theme months"), exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(sv("Theme months"))
+    check_axe(page, "theme-editor-index")
     page.get_by_role("link", name=sv("New theme month")).click()
     page.get_by_label(sv("Title"), exact=True).fill(title)
     page.get_by_label(sv("Month"), exact=True).select_option(str(month.month))
