@@ -48,9 +48,11 @@ def shared_feed_url(feed: SharedFeed) -> str:
     return base_url.rstrip("/") + url_for("calendar.feed", token=feed.token)
 
 
-@bp.app_template_global()
 def theme_feed(theme: ThemeMonth) -> SharedFeed | None:
-    """The published theme month's feed (made on first use), for `_theme_feed.html`."""
+    """The published theme month's feed, made (and committed) on first use; None for a draft.
+
+    The theme month page calls it and hands the feed to `_theme_feed.html` as `theme_calendar`.
+    """
     if not theme.is_published:
         return None
 

@@ -18,6 +18,7 @@ from lms.core.db import db
 from lms.core.i18n import _l
 from lms.core.time import local_date, utcnow
 from lms.discover import entrance_queries, queries
+from lms.discover.calendar_views import theme_feed
 from lms.discover.rules import group_by_level, reach, split_current_and_archive
 
 bp = Blueprint("discover", __name__)
@@ -97,6 +98,7 @@ def theme_month(year_month: str, slug: str) -> Any:
         department=current_user.department,
         department_reach=reach(counts.department_done, counts.department_total, smallest),
         organisation_reach=reach(counts.organisation_done, counts.organisation_total, smallest),
+        theme_calendar=theme_feed(theme),
     )
 
 

@@ -19,6 +19,7 @@ from lms.core.audit import AuditEvent
 from lms.core.time import local_date, utcnow
 from lms.discover import feeds
 from lms.discover.calendar import add_months
+from lms.discover.calendar_views import theme_feed
 from tests import factories
 from tests.discover import calendar_factories as cal
 
@@ -260,7 +261,11 @@ def _render_block(app: Flask, session: Session, theme: Any, permission: Permissi
     session.commit()
     with app.test_request_context("/teman/2026-10/x"):
         login_user(person)
-        return render_template_string('{% include "discover/_theme_feed.html" %}', theme=theme)
+        return render_template_string(
+            '{% include "discover/_theme_feed.html" %}',
+            theme=theme,
+            theme_calendar=theme_feed(theme),
+        )
 
 
 def test_theme_block_shows_the_feed_address_of_a_published_theme(
