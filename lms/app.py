@@ -121,6 +121,11 @@ def _init_login(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lms.accounts.admin_views import bp as admin_bp
     from lms.accounts.views import bp as accounts_bp
+    from lms.assessment.conversation_views import bp as conversation_bp
+    from lms.assessment.plan_views import bp as plans_bp
+    from lms.assessment.request_views import bp as learning_requests_bp
+    from lms.assessment.round_views import bp as rounds_bp
+    from lms.assessment.views import bp as assessment_bp
     from lms.catalog.editor_views import bp as editor_bp
     from lms.catalog.saved_views import bp as saved_bp
     from lms.catalog.theme_editor_views import bp as theme_editor_bp
@@ -133,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.progress.booking_views import bp as bookings_bp
     from lms.progress.personal_views import bp as personal_bp
     from lms.progress.views import bp as progress_bp
+    from lms.reports.assessment_views import bp as assessment_reports_bp
     from lms.transfer.editor_views import bp as transfer_editor_bp
     from lms.transfer.views import bp as transfer_bp
 
@@ -152,6 +158,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(saved_bp, url_prefix="/sparat")
     app.register_blueprint(discover_bp)
     app.register_blueprint(calendar_bp, url_prefix="/kalender")
+    app.register_blueprint(assessment_bp, url_prefix="/skattning")
+    app.register_blueprint(conversation_bp, url_prefix="/skattning/samtal")
+    app.register_blueprint(plans_bp, url_prefix="/skattning/plan")
+    app.register_blueprint(rounds_bp, url_prefix="/samordning/skattning")
+    app.register_blueprint(learning_requests_bp, url_prefix="/samordning/onskemal")
+    app.register_blueprint(assessment_reports_bp, url_prefix="/rapporter/skattning")
     _wire_mail_hooks(app)
 
 

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 
 from lms.accounts.cli import import_org_command, user_group
+from lms.assessment.cli import import_assessments_command
 from lms.config import REPO_ROOT
 from lms.core import migrate
 from lms.core.db import db
@@ -18,6 +19,7 @@ from lms.jobs import registered_jobs
 from lms.notify.cli import notify_group
 from lms.packages.cli import content_group, run_import
 from lms.progress.cli import import_completions_command
+from lms.reports.cli import report_group
 
 DEMO_PASSWORD = "larlyft-demo-2026"  # noqa: S105  (printed by `init --demo`, demo only)
 DEMO_LOGINS = {
@@ -41,12 +43,14 @@ def import_group() -> None:
 
 import_group.add_command(import_org_command)
 import_group.add_command(import_completions_command)
+import_group.add_command(import_assessments_command)
 lms_group.add_command(import_group)
 lms_group.add_command(user_group)
 lms_group.add_command(content_group)
 for _command in scheduler_commands(registered_jobs):  # scheduler, serve, jobs list|run
     lms_group.add_command(_command)
 lms_group.add_command(notify_group)
+lms_group.add_command(report_group)
 DEMO_SESSIONS_FROM = timedelta(days=7)  # the demo's sessions start a week from today or later
 
 

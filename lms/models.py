@@ -1,6 +1,7 @@
 """Imports every domain's models so metadata is complete (Alembic, tests)."""
 
 from lms.accounts import models as accounts_models
+from lms.assessment import models as assessment_models
 from lms.catalog import models as catalog_models
 from lms.core import audit, jobs_models, outbox
 from lms.framework import models as framework_models
@@ -11,6 +12,7 @@ from lms.transfer import models as transfer_models
 
 __all__ = [
     "accounts_models",
+    "assessment_models",
     "audit",
     "catalog_models",
     "framework_models",

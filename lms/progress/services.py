@@ -19,6 +19,7 @@ from lms.core.i18n import _l
 from lms.core.quiz import GradeResult, grade
 from lms.core.time import utcnow
 from lms.progress.models import Completion, Enrolment, LessonProgress, QuizAttempt
+from lms.progress.signals import completion_recorded
 from lms.transfer.services import open_follow_ups, require_pre_tasks
 
 # Formats completed with "Mark as done"; a course completes through its lessons and scheduled
@@ -184,7 +185,8 @@ def record_completion(
     caller's transaction stays usable: the UNIQUE (user_id, occurrence_key) constraint is
     the real guard. The person's department and organisation are stored as they are now,
     so reports keep them if the person moves later. A new catalogue or attendance
-    completion opens the activity's follow-up tasks. Flushes; the caller commits.
+    completion opens the activity's follow-up tasks and sends `completion_recorded`. Flushes;
+    the caller commits.
     """
     if source not in SOURCES:
         raise ValueError(f"unknown completion source {source!r}")
@@ -219,6 +221,7 @@ def record_completion(
         open_follow_ups(
             session, user, activity, completion_id=completion.id, completed_at=completed_at
         )
+    completion_recorded.send(None, session=session, completion=completion, user=user)
     return completion
 
 

@@ -1,0 +1,2 @@
+"""Competence assessment: rounds, self-assessment, the manager conversation, development plans
+and learning requests."""
