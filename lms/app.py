@@ -165,6 +165,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_requests_bp, url_prefix="/samordning/onskemal")
     app.register_blueprint(assessment_reports_bp, url_prefix="/rapporter/skattning")
     _wire_mail_hooks(app)
+    _wire_signals()
+
+
+def _wire_signals() -> None:
+    """Connect the higher layers to the signals of the lower ones (connecting twice is a no-op)."""
+    from lms.assessment.goal_progress import on_completion_recorded
+    from lms.progress.signals import completion_recorded
+
+    completion_recorded.connect(on_completion_recorded)
 
 
 def _wire_mail_hooks(app: Flask) -> None:

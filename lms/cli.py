@@ -87,6 +87,7 @@ def init_command(demo: bool) -> None:
             "the shipped activities with the files)"
         )
     if demo:
+        _load_demo_assessments()
         _print_demo_logins()
 
 
@@ -111,6 +112,15 @@ def _load_demo() -> None:
             if user is not None and not user.has_password:
                 set_password(session, user, DEMO_PASSWORD, actor_id=None)
     click.echo(f"demo organisation: {result.summary()}")
+
+
+def _load_demo_assessments() -> None:
+    """Two earlier rounds to compare and an open one (needs the framework and organisation)."""
+    from lms.assessment.demo import load_demo_assessments
+
+    with db.transaction() as session:
+        load_demo_assessments(session, local_date(utcnow()))
+    click.echo("demo assessment rounds: loaded")
 
 
 def _print_demo_logins() -> None:

@@ -28,6 +28,7 @@ import os
 from flask import Flask
 
 from lms.accounts.jobs import cleanup_tokens
+from lms.assessment.jobs import open_assessment_rounds, send_assessment_reminders
 from lms.catalog.jobs import publish_theme_months
 from lms.core.jobs import JobFunction, JobSpec
 from lms.core.outbox_sender import send_outbox
@@ -85,6 +86,20 @@ JOBS: tuple[JobSpec, ...] = (
         description="Publish the theme months scheduled for today and tell their audiences",
         trigger="cron",
         trigger_args={"minute": 5},
+    ),
+    JobSpec(
+        name="open_assessment_rounds",
+        func=open_assessment_rounds,
+        description="Tell people and their managers when an assessment round opens",
+        trigger="cron",
+        trigger_args={"minute": 10},
+    ),
+    JobSpec(
+        name="send_assessment_reminders",
+        func=send_assessment_reminders,
+        description="Remind people who have not submitted, 7 and 1 days before a round closes",
+        trigger="cron",
+        trigger_args={"hour": 8, "minute": 0},
     ),
 )
 

@@ -291,7 +291,9 @@ class LearningRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     competence_id: Mapped[int] = mapped_column(ForeignKey("competences.id", ondelete="RESTRICT"))
-    goal_id: Mapped[int | None] = mapped_column(ForeignKey("plan_goals.id", ondelete="SET NULL"))
+    goal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_goals.id", ondelete="SET NULL"), index=True
+    )
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("departments.id", ondelete="SET NULL")
     )

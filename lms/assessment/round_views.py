@@ -2,6 +2,126 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts.queries import list_departments, list_organisations
+from lms.assessment import round_queries as queries
+from lms.assessment import rounds
+from lms.assessment.models import AssessmentRound
+from lms.assessment.round_forms import PHASE_LABELS, RoundForm
+from lms.assessment.rounds_base import phase
+from lms.core.access import Permission, requires
+from lms.core.db import db
+from lms.core.errors import DomainError
+from lms.core.time import local_date, utcnow
 
 bp = Blueprint("rounds", __name__)
+coordinators = requires(Permission.COORDINATOR, Permission.ADMIN)
+
+
+def percent(share: float | None) -> str:
+    """A share as "42 %" in the reader's language; "–" when there is nobody to count."""
+    return "–" if share is None else str(format_percent(share))
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {
+        "phase_labels": PHASE_LABELS,
+        "phase_of": phase,
+        "percent": percent,
+        "today": local_date(utcnow()),
+    }
+
+
+def _load(round_id: int) -> AssessmentRound:
+    round_ = queries.get_round(db.session(), round_id)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _form(round_: AssessmentRound | None) -> RoundForm:
+    form = RoundForm()
+    session = db.session()
+    locked = round_ is not None and round_.announced_at is not None
+    form.setup(list_organisations(session), list_departments(session), start_locked=locked)
+    if round_ is not None and request.method == "GET":
+        form.load(round_)
+    return form
+
+
+def _save(form: RoundForm, round_: AssessmentRound | None) -> AssessmentRound | None:
+    """Create or update with one service call and commit; a refusal goes next to its field."""
+    data = form.round_data(round_)
+    try:
+        if round_ is None:
+            saved = rounds.create_round(db.session(), current_user, data)
+        else:
+            saved = rounds.update_round(db.session(), current_user, round_, data)
+    except DomainError as error:
+        db.session.rollback()
+        form.show_error(error)
+        return None
+    db.session.commit()
+    return saved
+
+
+@bp.route("/")
+@coordinators
+def index() -> Any:
+    session = db.session()
+    all_rounds = queries.list_rounds(session)
+    totals = queries.count_round_totals(session, all_rounds)
+    return render_template("assessment/rounds/index.html", rounds=all_rounds, totals=totals)
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@coordinators
+def new() -> Any:
+    form = _form(None)
+    if form.validate_on_submit() and (saved := _save(form, None)) is not None:
+        flash(_("The round was created. Its people are told when it opens."), "success")
+        return redirect(url_for("rounds.show", round_id=saved.id))
+    return render_template("assessment/rounds/new.html", form=form)
+
+
+@bp.route("/<int:round_id>/redigera", methods=["GET", "POST"])
+@coordinators
+def edit(round_id: int) -> Any:
+    round_ = _load(round_id)
+    form = _form(round_)
+    if form.validate_on_submit() and _save(form, round_) is not None:
+        flash(_("Your changes were saved."), "success")
+        return redirect(url_for("rounds.show", round_id=round_.id))
+    started = queries.count_assessments(db.session(), round_)
+    return render_template("assessment/rounds/edit.html", round=round_, form=form, started=started)
+
+
+@bp.route("/<int:round_id>/ta-bort", methods=["POST"])
+@coordinators
+def delete(round_id: int) -> Any:
+    round_ = _load(round_id)
+    name = round_.name
+    try:
+        rounds.delete_round(db.session(), current_user, round_)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("rounds.edit", round_id=round_id))
+    db.session.commit()
+    flash(_("The round %(name)s was deleted.", name=name), "success")
+    return redirect(url_for("rounds.index"))
+
+
+@bp.route("/<int:round_id>")
+@coordinators
+def show(round_id: int) -> Any:
+    round_ = _load(round_id)
+    progress = queries.count_progress(db.session(), round_)
+    return render_template("assessment/rounds/show.html", round=round_, progress=progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -40,7 +41,7 @@ def is_targeted(round_: AssessmentRound, user: User) -> bool:
     }
 
 
-def targeted_user_ids(round_id: int) -> Select[tuple[int]]:
+def targeted_user_ids(round_id: int) -> Select[Any]:
     """Ids of the active people the round targets (a subquery; a round without targets: none)."""
     in_organisation = User.organisation_id.in_(
         select(round_organisations.c.organisation_id).where(

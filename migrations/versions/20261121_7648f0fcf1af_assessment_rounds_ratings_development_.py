@@ -346,12 +346,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_learning_requests_status_competence", ["status", "competence_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_learning_requests_goal_id"), ["goal_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_learning_requests_user_id"), ["user_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("learning_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_learning_requests_user_id"))
+        batch_op.drop_index(batch_op.f("ix_learning_requests_goal_id"))
         batch_op.drop_index("ix_learning_requests_status_competence")
 
     op.drop_table("learning_requests")

@@ -1,0 +1,188 @@
+"""Reads for the coordinators' round pages: rounds and how far each has come, as counts only.
+
+Who counts as taking part in a round: every active person it targets now, plus everyone who
+already has an assessment in it (also if they have since moved or left), counted under the
+department their assessment recorded. Nothing here returns a name or a rating (DESIGN §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    select,
+    union,
+)
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.selectable import Subquery
+
+from lms.accounts.models import Department, Organisation, User
+from lms.assessment.models import (
+    COUNTED_STATUSES,
+    Assessment,
+    AssessmentRound,
+    AssessmentStatus,
+)
+from lms.assessment.rounds_base import targeted_user_ids
+
+REVIEWED_STATUSES = (AssessmentStatus.REVIEWED, AssessmentStatus.FOLLOWED_UP)
+
+
+@dataclass(frozen=True)
+class ProgressCount:
+    """How many take part, how many have submitted, how many have had their conversation."""
+
+    targeted: int = 0
+    submitted: int = 0
+    reviewed: int = 0
+
+    @property
+    def share_submitted(self) -> float | None:
+        return self.submitted / self.targeted if self.targeted else None
+
+    @property
+    def share_reviewed(self) -> float | None:
+        return self.reviewed / self.targeted if self.targeted else None
+
+
+@dataclass(frozen=True)
+class DepartmentProgress(ProgressCount):
+    organisation: str = ""
+    department: str | None = None  # None: people without a department
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    rows: list[DepartmentProgress]
+    total: ProgressCount
+
+
+def get_round(session: Session, round_id: int) -> AssessmentRound | None:
+    """The round with its targets loaded, or None."""
+    return session.scalar(
+        select(AssessmentRound)
+        .options(
+            selectinload(AssessmentRound.organisations),
+            selectinload(AssessmentRound.departments).selectinload(Department.organisation),
+        )
+        .where(AssessmentRound.id == round_id)
+    )
+
+
+def list_rounds(session: Session) -> list[AssessmentRound]:
+    """Every round, newest first, with its targets loaded."""
+    return list(
+        session.scalars(
+            select(AssessmentRound)
+            .options(
+                selectinload(AssessmentRound.organisations),
+                selectinload(AssessmentRound.departments),
+            )
+            .order_by(AssessmentRound.opens_on.desc(), AssessmentRound.id.desc())
+        )
+    )
+
+
+def _participants(round_ids: Sequence[int]) -> Subquery:
+    """(round_id, user_id) of everyone taking part in each round, each pair once."""
+    parts: list[Select[Any]] = []
+    for round_id in round_ids:
+        targeted = targeted_user_ids(round_id).subquery()
+        # An integer written into the SQL, so every backend knows the union column's type.
+        number = literal_column(str(int(round_id)), Integer)
+        parts.append(select(number.label("round_id"), targeted.c.id.label("user_id")))
+    assessed = select(Assessment.round_id, Assessment.user_id).where(
+        Assessment.round_id.in_(round_ids)
+    )
+    return union(*parts, assessed).subquery("participants")
+
+
+def _counts() -> tuple[ColumnElement[Any], ...]:
+    """Taking part, submitted and reviewed, over the rows joined to their assessment."""
+    submitted = case((Assessment.status.in_(COUNTED_STATUSES), 1), else_=0)
+    reviewed = case((Assessment.status.in_(REVIEWED_STATUSES), 1), else_=0)
+    return (
+        func.count(),
+        func.coalesce(func.sum(submitted), 0),
+        func.coalesce(func.sum(reviewed), 0),
+    )
+
+
+def _with_assessment(people: Subquery) -> ColumnElement[bool]:
+    return and_(Assessment.round_id == people.c.round_id, Assessment.user_id == people.c.user_id)
+
+
+def count_round_totals(
+    session: Session, rounds: Sequence[AssessmentRound]
+) -> dict[int, ProgressCount]:
+    """Each round's overall progress in one query (rounds without anyone: zeros)."""
+    round_ids = [r.id for r in rounds]
+    if not round_ids:
+        return {}
+    people = _participants(round_ids)
+    stmt = (
+        select(people.c.round_id, *_counts())
+        .select_from(people)
+        .outerjoin(Assessment, _with_assessment(people))
+        .group_by(people.c.round_id)
+    )
+    found = {
+        int(round_id): ProgressCount(int(targeted), int(submitted), int(reviewed))
+        for round_id, targeted, submitted, reviewed in session.execute(stmt)
+    }
+    return {round_id: found.get(round_id, ProgressCount()) for round_id in round_ids}
+
+
+def count_progress(session: Session, round_: AssessmentRound) -> RoundProgress:
+    """Progress per department of a round, plus the total, in one aggregate query.
+
+    People with an assessment count under the department it recorded; the others under
+    their department now. Rows are sorted by organisation, then department.
+    """
+    people = _participants([round_.id])
+    department_id = case(
+        (Assessment.id.is_not(None), Assessment.department_id), else_=User.department_id
+    )
+    department = Department.__table__.alias("department")
+    organisation_id = func.coalesce(department.c.organisation_id, User.organisation_id)
+    stmt = (
+        select(Organisation.name, department.c.name, *_counts())
+        .select_from(people)
+        .join(User, User.id == people.c.user_id)
+        .outerjoin(Assessment, _with_assessment(people))
+        .outerjoin(department, department.c.id == department_id)
+        .join(Organisation, Organisation.id == organisation_id)
+        .group_by(Organisation.id, Organisation.name, department.c.id, department.c.name)
+    )
+    rows = [
+        DepartmentProgress(
+            organisation=str(organisation),
+            department=None if name is None else str(name),
+            targeted=int(targeted),
+            submitted=int(submitted),
+            reviewed=int(reviewed),
+        )
+        for organisation, name, targeted, submitted, reviewed in session.execute(stmt)
+    ]
+    rows.sort(key=lambda row: (row.organisation.casefold(), (row.department or "").casefold()))
+    total = ProgressCount(
+        targeted=sum(row.targeted for row in rows),
+        submitted=sum(row.submitted for row in rows),
+        reviewed=sum(row.reviewed for row in rows),
+    )
+    return RoundProgress(rows=rows, total=total)
+
+
+def count_assessments(session: Session, round_: AssessmentRound) -> int:
+    """How many assessments (any status) the round has."""
+    stmt = select(func.count()).where(Assessment.round_id == round_.id)
+    return int(session.scalar(stmt) or 0)

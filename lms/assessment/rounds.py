@@ -1,0 +1,173 @@
+"""Assessment round rules for coordinators: create, change and delete rounds.
+
+A round is announced by the opening job (`announced_at`); from then on people have been told
+when it opens and by when to answer, so its opening date stays put and it may only be
+extended, never shortened. A round that anyone has started to answer cannot be deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.accounts.models import Department, Organisation, User
+from lms.assessment.access import require_manage_rounds
+from lms.assessment.models import Assessment, AssessmentRound
+from lms.core.audit import record_event
+from lms.core.errors import Conflict, ValidationError
+from lms.core.i18n import _l
+
+NAME_MAX = 200
+_TAKEN = _l("Another assessment round already has this name.")
+CLOSES_BEFORE_OPENING = _l("The round cannot close before it opens.")
+NO_TARGETS = _l("Choose at least one organisation or department that takes part.")
+
+
+@dataclass
+class RoundData:
+    """What a coordinator sets on a round: its name, period and who takes part."""
+
+    name: str
+    opens_on: date
+    closes_on: date
+    organisation_ids: list[int] = field(default_factory=list)
+    department_ids: list[int] = field(default_factory=list)
+
+
+def _check_name(session: Session, name: str, round_id: int | None) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError(_l("A name is required."), field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationError(
+            _l("The name may be at most %(n)d characters.", n=NAME_MAX), field="name"
+        )
+    stmt = select(func.count()).where(AssessmentRound.name == name)
+    if round_id is not None:
+        stmt = stmt.where(AssessmentRound.id != round_id)
+    if session.scalar(stmt):
+        raise ValidationError(_TAKEN, field="name")
+    return name
+
+
+def _check_period(data: RoundData, round_: AssessmentRound | None) -> None:
+    if data.closes_on < data.opens_on:
+        raise ValidationError(CLOSES_BEFORE_OPENING, field="closes_on")
+    if round_ is None or round_.announced_at is None:
+        return
+    if data.opens_on != round_.opens_on:
+        raise ValidationError(
+            _l("The round has opened and people have been told, so its start date stays."),
+            field="opens_on",
+        )
+    if data.closes_on < round_.closes_on:
+        raise ValidationError(
+            _l(
+                "People have been told to answer by %(day)s: the round may be extended "
+                "but not shortened.",
+                day=round_.closes_on.isoformat(),
+            ),
+            field="closes_on",
+        )
+
+
+def _targets(session: Session, data: RoundData) -> tuple[list[Organisation], list[Department]]:
+    organisation_ids, department_ids = set(data.organisation_ids), set(data.department_ids)
+    if not organisation_ids and not department_ids:
+        raise ValidationError(NO_TARGETS, field="targets")
+    organisations = list(
+        session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids)))
+    )
+    departments = list(session.scalars(select(Department).where(Department.id.in_(department_ids))))
+    if len(organisations) != len(organisation_ids) or len(departments) != len(department_ids):
+        raise ValidationError(
+            _l("One of the chosen organisations or departments no longer exists."),
+            field="targets",
+        )
+    return organisations, departments
+
+
+def _apply(session: Session, round_: AssessmentRound, data: RoundData, name: str) -> None:
+    organisations, departments = _targets(session, data)
+    round_.name = name
+    round_.opens_on = data.opens_on
+    round_.closes_on = data.closes_on
+    round_.organisations = organisations
+    round_.departments = departments
+
+
+def _flush_name(session: Session) -> None:
+    # The check above answers normal cases; this catches two coordinators saving at once.
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise ValidationError(_TAKEN, field="name") from error
+
+
+def _record(session: Session, actor: User, round_: AssessmentRound, action: str) -> None:
+    record_event(
+        session,
+        actor_id=actor.id,
+        action=f"assessment_round.{action}",
+        object_type="assessment_round",
+        object_id=round_.id,
+        name=round_.name,
+        opens_on=round_.opens_on,
+        closes_on=round_.closes_on,
+    )
+
+
+def create_round(session: Session, actor: User, data: RoundData) -> AssessmentRound:
+    """Create a round; the opening job tells its people on `opens_on`."""
+    require_manage_rounds(actor)
+    name = _check_name(session, data.name, None)
+    _check_period(data, None)
+    round_ = AssessmentRound(created_by_id=actor.id)
+    _apply(session, round_, data, name)
+    session.add(round_)
+    _flush_name(session)
+    _record(session, actor, round_, "create")
+    return round_
+
+
+def update_round(
+    session: Session, actor: User, round_: AssessmentRound, data: RoundData
+) -> AssessmentRound:
+    """Change a round's name, period or targets (an announced round keeps its start date).
+
+    People added to an announced round are not told by the opening job; they find the
+    round on their assessment page.
+    """
+    require_manage_rounds(actor)
+    name = _check_name(session, data.name, round_.id)
+    _check_period(data, round_)
+    _apply(session, round_, data, name)
+    _flush_name(session)
+    _record(session, actor, round_, "update")
+    return round_
+
+
+def has_assessments(session: Session, round_: AssessmentRound) -> bool:
+    """Whether anyone has started an assessment in the round (then it cannot be deleted)."""
+    stmt = select(Assessment.id).where(Assessment.round_id == round_.id).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def delete_round(session: Session, actor: User, round_: AssessmentRound) -> None:
+    """Delete a round nobody has started to answer; Conflict otherwise."""
+    require_manage_rounds(actor)
+    if has_assessments(session, round_):
+        raise Conflict(
+            _l(
+                "People have started to answer this round, so it cannot be deleted. "
+                "You can change its dates instead."
+            )
+        )
+    _record(session, actor, round_, "delete")
+    session.delete(round_)
+    session.flush()
