@@ -146,7 +146,7 @@ def notes(assessment_id: int) -> Any:
         )
         if done:
             flash(_("The conversation notes were saved."), "success")
-            return _back(assessment, "notes")
+            return _back(assessment, "notes-heading")
     return _render_show(assessment, notes_form=form)
 
 

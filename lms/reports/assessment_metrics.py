@@ -20,8 +20,13 @@ Combo = tuple[DepartmentKey | None, str | None]  # (department, job role)
 K = TypeVar("K", bound=Hashable)
 
 
+# One rating as the database returns it: the fields of RatingRow, in its order.
+RatingTuple = tuple[int, str, str, int | None, int | None, int | None, int | None]
+
+
 class RatingRow(NamedTuple):
-    """One rating of a counted assessment (a tuple: the round has hundreds of thousands)."""
+    """One rating of a counted assessment (a tuple: a round has hundreds of thousands, and
+    plain tuples of the same fields, `RatingTuple`, are accepted wherever this is)."""
 
     user_id: int
     competence: str  # code, "4.2"
@@ -46,7 +51,7 @@ NOBODY = Person(0, None, None, frozenset())
 
 @dataclass
 class Tally:
-    """Counts that add up over people; index names in the comments of each list."""
+    """Counts of one group that add up over people (what each list slot holds is beside it)."""
 
     respondents: int = 0  # people with at least one rating
     need_users: int = 0  # … with at least one need
@@ -93,32 +98,63 @@ def response_rate(rated: Mapping[K, int], applicable: Mapping[K, int]) -> float 
 
 
 def _count_ratings(
-    ratings: Iterable[RatingRow], people: Mapping[int, Person]
+    ratings: Iterable[RatingTuple], people: Mapping[int, Person]
 ) -> tuple[dict[Combo, Tally], dict[int, dict[str, list[int]]], dict[str, str]]:
-    """One pass over the ratings: competence counts per combo and per-person area counts."""
+    """One pass over the ratings: competence counts per combo and per-person area counts.
+
+    The hot loop of the report (hundreds of thousands of rows): a person's tally is looked up
+    once per run of their ratings (the database returns them together, though any order is
+    counted right), and counts are plain lists.
+    """
     tallies: dict[Combo, Tally] = {}
     per_user: dict[int, dict[str, list[int]]] = {}  # area → [Σ motivation, motivations, need]
     areas_of: dict[str, str] = {}
+    last_user: int | None = None
+    competences: dict[str, list[int]] = {}
+    applicable: frozenset[str] = frozenset()
+    areas: dict[str, list[int]] = {}
     for user_id, code, area, self_level, agreed, motivation, expected in ratings:
-        level = agreed if agreed is not None else self_level
+        # lms.assessment.gaps.assessed_level and need(), inlined as this runs per rating.
+        level = self_level if agreed is None else agreed
         if level is None:
             continue
-        person = people.get(user_id, NOBODY)
-        combo = (person.department_key, person.job_role_key)
-        tally = tallies.get(combo) or tallies.setdefault(combo, Tally())
+        if user_id != last_user:
+            last_user = user_id
+            competences, applicable, areas = _open(user_id, people, tallies, per_user)
         has_need = expected is not None and expected > level
-        counts = tally.competences.get(code) or tally.competences.setdefault(code, [0] * 5)
+        counts = competences.get(code)
+        if counts is None:
+            counts = competences[code] = [0, 0, 0, 0, 0]
+            areas_of[code] = area
         counts[0] += 1
         counts[1] += has_need
         counts[2] += level
-        counts[3] += code in person.applicable
-        own = per_user.setdefault(user_id, {}).setdefault(area, [0, 0, 0])
+        counts[3] += code in applicable
+        own = areas.get(area)
+        if own is None:
+            own = areas[area] = [0, 0, 0]
         if motivation is not None:
             own[0] += motivation
             own[1] += 1
-        own[2] |= has_need
-        areas_of[code] = area
+        if has_need:
+            own[2] = 1
     return tallies, per_user, areas_of
+
+
+def _open(
+    user_id: int,
+    people: Mapping[int, Person],
+    tallies: dict[Combo, Tally],
+    per_user: dict[int, dict[str, list[int]]],
+) -> tuple[dict[str, list[int]], frozenset[str], dict[str, list[int]]]:
+    """Where a person's ratings are counted: their combo's competence counts, what applies to
+    them, and their own area counts."""
+    person = people.get(user_id, NOBODY)
+    combo = (person.department_key, person.job_role_key)
+    tally = tallies.get(combo)
+    if tally is None:
+        tally = tallies[combo] = Tally()
+    return tally.competences, person.applicable, per_user.setdefault(user_id, {})
 
 
 def _count_people(
@@ -206,7 +242,7 @@ def _name_order(key: Hashable) -> tuple[bool, tuple[str, ...]]:
 
 
 def compute_round(
-    ratings: Iterable[RatingRow],
+    ratings: Iterable[RatingTuple],
     people: Iterable[Person],
     min_group_size: int,
     *,

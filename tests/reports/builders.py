@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+from flask import Flask, template_rendered
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import Department, JobRole, Organisation, User
 from lms.assessment.models import AssessmentRound, AssessmentStatus
-from lms.core.access import Permission
 from tests import factories
 from tests.assessment.factories import RatingValues, assessment, assessment_round
 from tests.catalog.factories import role_with_expectations
@@ -91,5 +93,16 @@ def crowd(
     return people
 
 
-def staff_user(session: Session, permissions: Permission, email: str) -> User:
-    return factories.user(session, email=email, permissions=permissions)
+@contextmanager
+def rendered(app: Flask) -> Iterator[list[dict[str, Any]]]:
+    """The context of each template the app renders meanwhile."""
+    seen: list[dict[str, Any]] = []
+
+    def record(sender: Any, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        seen.append(context)
+
+    template_rendered.connect(record, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(record, app)

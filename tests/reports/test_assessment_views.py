@@ -4,37 +4,20 @@ cells as "–"), comparison, charts with their tables, and a constant number of 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from flask import template_rendered
 
 from lms.core.access import Permission
 from tests import factories
 from tests.catalog.conftest import sv
-from tests.reports.builders import SECRET_COMMENT, crowd, org, person, round_for
+from tests.reports.builders import SECRET_COMMENT, crowd, org, person, rendered, round_for
 
 BASE = "/rapporter/skattning"
 
 
 def text(response: Any) -> str:
     return str(response.get_data(as_text=True))
-
-
-@contextmanager
-def rendered(app):
-    """The context of each template the app renders meanwhile."""
-    seen: list[dict[str, Any]] = []
-
-    def record(sender, template, context, **extra):
-        seen.append(context)
-
-    template_rendered.connect(record, app)
-    try:
-        yield seen
-    finally:
-        template_rendered.disconnect(record, app)
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 from lms.core.access import Permission
 from lms.reports.assessment_report import CSV_COLUMNS
 from tests import factories
-from tests.reports.builders import SECRET_COMMENT, crowd, org, round_for
-from tests.reports.test_assessment_views import BASE, rendered
+from tests.reports.builders import SECRET_COMMENT, crowd, org, rendered, round_for
+
+BASE = "/rapporter/skattning"
 
 
 @pytest.fixture
