@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from lms.assessment import access, conversation
 from lms.assessment import conversation_queries as queries
@@ -17,8 +15,8 @@ from lms.assessment.conversation_forms import AgreeForm, HoldForm, NotesForm, ag
 from lms.assessment.models import Assessment
 from lms.core.access import Permission, authenticated, requires
 from lms.core.db import db
-from lms.core.errors import DomainError, NotFound
-from lms.core.forms import show_error
+from lms.core.errors import NotFound
+from lms.core.forms import commit_or_show
 from lms.core.time import local_date, utcnow
 
 bp = Blueprint("conversation", __name__)
@@ -46,18 +44,6 @@ def _managed(assessment_id: int) -> Assessment:
     if assessment.is_draft:
         abort(404)
     return assessment
-
-
-def _attempt(form: FlaskForm, action: Callable[[], T]) -> T | None:
-    """Run one service call and commit; a refusal goes next to its field and saves nothing."""
-    try:
-        result = action()
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return None
-    db.session.commit()
-    return result
 
 
 def _back(assessment: Assessment, anchor: str) -> Any:
@@ -112,7 +98,7 @@ def agree(assessment_id: int) -> Any:
     form: AgreeForm = agree_form(queries.conversation_rows(db.session(), assessment))
     if form.validate_on_submit():
         levels = form.levels()
-        changed = _attempt(
+        changed = commit_or_show(
             form,
             lambda: conversation.agree_levels(
                 db.session(), current_user, assessment, levels, utcnow()
@@ -138,7 +124,7 @@ def notes(assessment_id: int) -> Any:
     form = NotesForm()
     if form.validate_on_submit():
         text = form.notes.data or ""
-        done = _attempt(
+        done = commit_or_show(
             form,
             lambda: conversation.save_conversation_notes(
                 db.session(), current_user, assessment, text
@@ -157,7 +143,7 @@ def hold(assessment_id: int) -> Any:
     form = HoldForm()
     if not form.validate_on_submit():
         abort(400)
-    marked = _attempt(
+    marked = commit_or_show(
         form,
         lambda: conversation.mark_conversation_held(
             db.session(), current_user, assessment, utcnow()

@@ -6,7 +6,6 @@ manager chain get the page, anyone else the same 404 as for a missing id.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -33,8 +32,8 @@ from lms.catalog.forms import FORMAT_LABELS, LEVEL_LABELS
 from lms.catalog.models import Activity
 from lms.core.access import authenticated
 from lms.core.db import db
-from lms.core.errors import DomainError, NotFound
-from lms.core.forms import show_error
+from lms.core.errors import NotFound
+from lms.core.forms import commit_or_flash, commit_or_show
 from lms.core.time import utcnow
 
 bp = Blueprint("plans", __name__)
@@ -78,30 +77,6 @@ def _back(assessment: Assessment, anchor: str | None = None) -> Any:
     return redirect(url_for("plans.show", assessment_id=assessment.id, _anchor=anchor))
 
 
-def _attempt(form: FlaskForm, action: Callable[[], object]) -> bool:
-    """Run one service call and commit; a refusal goes next to its field and saves nothing."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return False
-    db.session.commit()
-    return True
-
-
-def _flash_refusal(action: Callable[[], object]) -> bool:
-    """Run a button's service call and commit; a refusal is flashed. True when done."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return False
-    db.session.commit()
-    return True
-
-
 def _render(assessment: Assessment, **posted: FlaskForm) -> str:
     session = db.session()
     page = get_plan_page(session, assessment)
@@ -127,7 +102,7 @@ def show(assessment_id: int) -> Any:
 @authenticated
 def create(assessment_id: int) -> Any:
     assessment = _assessment(assessment_id)
-    if _flash_refusal(lambda: plans.create_plan(db.session(), current_user, assessment, utcnow())):
+    if commit_or_flash(lambda: plans.create_plan(db.session(), current_user, assessment, utcnow())):
         flash(_("The development plan is ready, with a goal for each need."), "success")
     return _back(assessment)
 
@@ -139,7 +114,7 @@ def add_goal(assessment_id: int) -> Any:
     plan = _plan(assessment)
     form = AddGoalForm(prefix="add")
     competence_id = form.competence.data
-    if form.validate_on_submit() and _attempt(
+    if form.validate_on_submit() and commit_or_show(
         form, lambda: plans.add_goal(db.session(), current_user, plan, competence_id, utcnow())
     ):
         flash(_("The goal was added."), "success")
@@ -152,7 +127,7 @@ def add_goal(assessment_id: int) -> Any:
 def update_goal(assessment_id: int, goal_id: int) -> Any:
     assessment, goal = _goal(assessment_id, goal_id)
     form = GoalForm(prefix=f"goal-{goal_id}")
-    if form.validate_on_submit() and _attempt(
+    if form.validate_on_submit() and commit_or_show(
         form, lambda: plans.update_goal(db.session(), current_user, goal, form.goal_data())
     ):
         flash(_("The goal was saved."), "success")
@@ -164,7 +139,7 @@ def update_goal(assessment_id: int, goal_id: int) -> Any:
 @authenticated
 def remove_goal(assessment_id: int, goal_id: int) -> Any:
     assessment, goal = _goal(assessment_id, goal_id)
-    if _flash_refusal(lambda: plans.remove_goal(db.session(), current_user, goal)):
+    if commit_or_flash(lambda: plans.remove_goal(db.session(), current_user, goal)):
         flash(_("The goal was taken out of the plan."), "success")
     return _back(assessment, "goals")
 
@@ -177,7 +152,7 @@ def move_goal(assessment_id: int, goal_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     direction = form.direction.data or ""
-    _flash_refusal(lambda: plans.move_goal(db.session(), current_user, goal, direction))
+    commit_or_flash(lambda: plans.move_goal(db.session(), current_user, goal, direction))
     return _back(assessment, f"goal-{goal_id}")
 
 
@@ -193,7 +168,7 @@ def link_activity(assessment_id: int, goal_id: int) -> Any:
         activity = db.session.get(Activity, form.activity.data)
         if activity is None:
             form.activity.errors = [_("Choose an activity.")]
-        elif _attempt(
+        elif commit_or_show(
             form, lambda: plans.link_activity(db.session(), current_user, goal, activity)
         ):
             flash(_("The activity was chosen for the goal."), "success")
@@ -208,7 +183,9 @@ def link_activity(assessment_id: int, goal_id: int) -> Any:
 @authenticated
 def unlink_activity(assessment_id: int, goal_id: int, activity_id: int) -> Any:
     assessment, goal = _goal(assessment_id, goal_id)
-    if _flash_refusal(lambda: plans.unlink_activity(db.session(), current_user, goal, activity_id)):
+    if commit_or_flash(
+        lambda: plans.unlink_activity(db.session(), current_user, goal, activity_id)
+    ):
         flash(_("The activity was taken off the goal."), "success")
     return _back(assessment, f"goal-{goal_id}")
 
@@ -219,7 +196,7 @@ def request(assessment_id: int, goal_id: int) -> Any:
     assessment, goal = _goal(assessment_id, goal_id)
     form = RequestForm(prefix=f"request-{goal_id}")
     text = form.text.data or ""
-    if form.validate_on_submit() and _attempt(
+    if form.validate_on_submit() and commit_or_show(
         form,
         lambda: requests.create_request(
             db.session(),
@@ -248,7 +225,7 @@ def follow_up_date(assessment_id: int) -> Any:
     if (
         form.validate_on_submit()
         and day is not None
-        and _attempt(
+        and commit_or_show(
             form,
             lambda: plans.set_follow_up_date(db.session(), current_user, assessment, day, utcnow()),
         )
@@ -264,7 +241,7 @@ def follow_up(assessment_id: int) -> Any:
     assessment = _assessment(assessment_id)
     form = FollowUpForm(prefix="follow-up")
     notes = form.notes.data or ""
-    if form.validate_on_submit() and _attempt(
+    if form.validate_on_submit() and commit_or_show(
         form,
         lambda: plans.record_follow_up(db.session(), current_user, assessment, notes, utcnow()),
     ):

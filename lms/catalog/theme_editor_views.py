@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,12 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.catalog import theme_editor_queries as queries
 from lms.catalog import themes
-from lms.catalog.forms import FORMAT_LABELS, LEVEL_LABELS, MoveForm, PreviewForm, show_error
+from lms.catalog.forms import FORMAT_LABELS, LEVEL_LABELS, MoveForm, PreviewForm
 from lms.catalog.lessons import render_preview
 from lms.catalog.models import ThemeMonth
 from lms.catalog.theme_forms import (
@@ -38,6 +36,7 @@ from lms.catalog.theme_forms import (
 from lms.core.access import Permission, requires
 from lms.core.db import db
 from lms.core.errors import DomainError
+from lms.core.forms import commit_or_flash, commit_or_show
 from lms.core.time import local_date, utcnow
 
 bp = Blueprint("theme_editor", __name__)
@@ -67,30 +66,6 @@ def _load(theme_id: int) -> ThemeMonth:
     if theme is None:
         abort(404)
     return theme
-
-
-def _attempt(form: FlaskForm, action: Callable[[], T]) -> T | None:
-    """Run one service call and commit; a refusal goes next to its field and saves nothing."""
-    try:
-        result = action()
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return None
-    db.session.commit()
-    return result
-
-
-def _flash_refusal(action: Callable[[], object]) -> bool:
-    """Run a button's service call and commit; a refusal is flashed. True when done."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return False
-    db.session.commit()
-    return True
 
 
 def _theme_form(theme: ThemeMonth | None) -> ThemeMonthForm:
@@ -154,7 +129,9 @@ def new() -> Any:
         )
     if not _previewing() and form.validate_on_submit():
         data = form.theme_data()
-        theme = _attempt(form, lambda: themes.create_theme_month(db.session(), current_user, data))
+        theme = commit_or_show(
+            form, lambda: themes.create_theme_month(db.session(), current_user, data)
+        )
         if theme is not None:
             flash(
                 _("The theme month was created as a draft. Now choose its activities."), "success"
@@ -170,7 +147,7 @@ def edit(theme_id: int) -> Any:
     form = _theme_form(theme)
     if not _previewing() and form.validate_on_submit():
         data = form.theme_data(theme)
-        if _attempt(
+        if commit_or_show(
             form, lambda: themes.update_theme_month(db.session(), current_user, theme, data)
         ):
             flash(_("Your changes were saved."), "success")
@@ -234,7 +211,9 @@ def schedule(theme_id: int) -> Any:
     form = ScheduleForm(prefix="schedule")
     if form.validate_on_submit():
         day, today = form.publish_on.data, local_date(utcnow())
-        if _attempt(form, lambda: themes.schedule(db.session(), current_user, theme, day, today)):
+        if commit_or_show(
+            form, lambda: themes.schedule(db.session(), current_user, theme, day, today)
+        ):
             flash(
                 _("The theme month will publish itself on %(day)s.", day=day.isoformat()), "success"
             )
@@ -246,7 +225,7 @@ def schedule(theme_id: int) -> Any:
 @managers
 def unschedule(theme_id: int) -> Any:
     theme = _load(theme_id)
-    if _flash_refusal(lambda: themes.unschedule(db.session(), current_user, theme)):
+    if commit_or_flash(lambda: themes.unschedule(db.session(), current_user, theme)):
         flash(_("The theme month is a draft again and will not publish itself."), "success")
     return _back(theme, "publishing")
 
@@ -255,7 +234,7 @@ def unschedule(theme_id: int) -> Any:
 @managers
 def unpublish(theme_id: int) -> Any:
     theme = _load(theme_id)
-    if _flash_refusal(lambda: themes.unpublish(db.session(), current_user, theme)):
+    if commit_or_flash(lambda: themes.unpublish(db.session(), current_user, theme)):
         flash(_("The theme month is a draft again; learners no longer see it."), "success")
     return _back(theme, "publishing")
 
@@ -265,7 +244,7 @@ def unpublish(theme_id: int) -> Any:
 def delete(theme_id: int) -> Any:
     theme = _load(theme_id)
     title = theme.title
-    if not _flash_refusal(lambda: themes.delete_theme_month(db.session(), current_user, theme)):
+    if not commit_or_flash(lambda: themes.delete_theme_month(db.session(), current_user, theme)):
         return _back(theme, "publishing")
     flash(_("The theme month %(title)s was deleted.", title=title), "success")
     return redirect(url_for("theme_editor.index"))
@@ -287,7 +266,7 @@ def banner(theme_id: int) -> Any:
     if form.validate_on_submit():
         data, filename = form.image_bytes()
         alt = form.banner_alt.data or ""
-        if _attempt(
+        if commit_or_show(
             form,
             lambda: themes.set_banner(
                 db.session(),
@@ -308,7 +287,7 @@ def banner(theme_id: int) -> Any:
 @managers
 def remove_banner(theme_id: int) -> Any:
     theme = _load(theme_id)
-    if _flash_refusal(lambda: themes.remove_banner(db.session(), current_user, theme)):
+    if commit_or_flash(lambda: themes.remove_banner(db.session(), current_user, theme)):
         flash(_("The banner was removed."), "success")
     return _back(theme, "banner")
 
@@ -323,7 +302,7 @@ def add_activity(theme_id: int) -> Any:
     form = ActivityAddForm(prefix="add")
     if form.validate_on_submit():
         activity_id = int(form.activity.data)
-        if _attempt(
+        if commit_or_show(
             form, lambda: themes.add_activity(db.session(), current_user, theme, activity_id)
         ):
             flash(_("The activity was added to the theme month."), "success")
@@ -339,7 +318,7 @@ def move_activity(theme_id: int, activity_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     direction = form.direction.data
-    _flash_refusal(
+    commit_or_flash(
         lambda: themes.move_activity(db.session(), current_user, theme, activity_id, direction)
     )
     return _back(theme, "activities")
@@ -349,7 +328,7 @@ def move_activity(theme_id: int, activity_id: int) -> Any:
 @managers
 def remove_activity(theme_id: int, activity_id: int) -> Any:
     theme = _load(theme_id)
-    if _flash_refusal(
+    if commit_or_flash(
         lambda: themes.remove_activity(db.session(), current_user, theme, activity_id)
     ):
         flash(_("The activity was taken out of the theme month."), "success")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from flask import flash
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
+from lms.core.db import db
 from lms.core.errors import DomainError
+
+T = TypeVar("T")
 
 
 def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
@@ -26,3 +30,27 @@ def show_error(form: Form, error: DomainError) -> None:
         field.errors = [*field.errors, str(error.message)]
     else:
         flash(str(error.message), "error")
+
+
+def commit_or_show(form: Form, action: Callable[[], T]) -> T | None:
+    """Run one service call and commit; a refusal goes next to its field and saves nothing."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return None
+    db.session.commit()
+    return result
+
+
+def commit_or_flash(action: Callable[[], object]) -> bool:
+    """Run a button's service call and commit; a refusal is flashed. True when done."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return False
+    db.session.commit()
+    return True
