@@ -201,6 +201,17 @@ def test_round_self_assessment_conversation_plan_and_aggregates(
     _self_assess(page, name)
     _hold_conversation(page, name)
     _coordinator_reads_aggregates(page, name)
+    _employee_reads_the_news(page, name)
+
+
+def _employee_reads_the_news(page: Page, name: str) -> None:
+    """Fatima was told the round opened and that the conversation was held; she reads it all."""
+    log_in(page, "employee")
+    page.goto("/meddelanden/")
+    expect(page.locator("main").get_by_text(name).first).to_be_visible()
+    page.get_by_role("button", name=sv("Mark all as read")).click()
+    expect(page.get_by_role("button", name=sv("Mark all as read"))).to_have_count(0)
+    log_out(page)
 
 
 def test_assessment_pages_fit_a_phone(page: Page) -> None:

@@ -24,7 +24,7 @@ FIRST_NAMES = {
 }
 # "Meddelanden", with "(3 olästa)" after it while there are unread notifications.
 NOTIFICATIONS_LINK = re.compile(
-    rf"^{re.escape(sv('Notifications'))}( \(\d+ {re.escape(sv('unread'))}\))?$"
+    rf"^{re.escape(sv('Notifications'))}( \(\d+ {re.escape(sv('unread'))} ?\))?$"
 )
 NAV_LINKS: dict[str, list[str | re.Pattern[str]]] = {
     "employee": [
