@@ -91,7 +91,12 @@
       timer = window.setTimeout(update, DELAY_MS);
     });
     if (region.dataset.current === "true") {
-      lastSent = source.value; // the server already rendered this text
+      // The server rendered the text as it came; text typed before this script ran (it
+      // waits for the stylesheets) still needs a preview.
+      lastSent = source.defaultValue;
+      if (source.value !== lastSent) {
+        update();
+      }
     } else if (source.value.trim()) {
       update();
     }
