@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from lms.accounts.queries import normalise_email
 from lms.assessment.rounds import NAME_MAX
+from lms.core.imports import read_csv_records
 
 COLUMNS = ("round", "email", "competence", "self_level", "agreed_level", "motivation")
 Problem = tuple[int, str]  # (line, reason)
@@ -43,25 +42,6 @@ def read_text(path: Path) -> str:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise NotUtf8(data.count(b"\n", 0, error.start) + 1) from None
-
-
-def _records(text: str) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
-    """The non-empty records with their first line; comma or semicolon, by the header."""
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[int, list[str]]] = []
-    try:
-        while True:
-            start = reader.line_num + 1
-            values = next(reader)
-            if any(value.strip() for value in values):
-                records.append((start, [value.strip() for value in values]))
-    except StopIteration:
-        pass
-    except csv.Error as error:
-        return [], [(reader.line_num, f"the line is not valid CSV ({error})")]
-    return records, []
 
 
 def _header_problems(line: int, columns: list[str]) -> list[Problem]:
@@ -131,7 +111,7 @@ def _duplicates(rows: list[Row]) -> list[Problem]:
 
 def parse_assessments_csv(text: str) -> tuple[list[Row], list[Problem]]:
     """The file's rows and its problems; the rows are for use only when there are none."""
-    records, problems = _records(text)
+    records, problems = read_csv_records(text)
     if problems:
         return [], problems
     if not records:

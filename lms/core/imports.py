@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -31,3 +33,27 @@ def run_import(work: Callable[[Session], T]) -> T:
             click.echo(line, err=True)
         click.echo(f"{len(failed.errors)} problem(s); nothing was imported.", err=True)
         raise SystemExit(1) from None
+
+
+CsvRecord = tuple[int, list[str]]  # (first line of the record, its stripped values)
+
+
+def read_csv_records(text: str) -> tuple[list[CsvRecord], list[tuple[int, str]]]:
+    """The non-empty records of a CSV text (BOM dropped; comma or semicolon, by the header)
+    with the line each starts on, or no records and the (line, reason) of invalid CSV."""
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[CsvRecord] = []
+    try:
+        while True:
+            start = reader.line_num + 1
+            values = next(reader)
+            if any(value.strip() for value in values):
+                records.append((start, [value.strip() for value in values]))
+    except StopIteration:
+        pass
+    except csv.Error as error:
+        return [], [(reader.line_num, f"the line is not valid CSV ({error})")]
+    return records, []

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +15,7 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import User
 from lms.accounts.queries import normalise_email
 from lms.catalog.models import Activity
-from lms.core.imports import ImportFailed
+from lms.core.imports import ImportFailed, read_csv_records
 from lms.core.time import STOCKHOLM, UTC, local_date, start_of_local_day, utcnow
 from lms.progress.models import Completion
 from lms.progress.services import record_completion
@@ -71,22 +69,8 @@ def occurrence_key(name: str, day: date) -> str:
 
 def parse_completions_csv(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
     """The file's rows and its problems as (line, reason); rows are for use only without any."""
-    text = text.removeprefix("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    problems: list[tuple[int, str]] = []
-    records: list[tuple[int, list[str]]] = []
-    try:
-        while True:
-            start = reader.line_num + 1
-            values = next(reader)
-            if any(value.strip() for value in values):
-                records.append((start, [value.strip() for value in values]))
-    except StopIteration:
-        pass
-    except csv.Error as error:
-        problems.append((reader.line_num, f"the line is not valid CSV ({error})"))
+    records, problems = read_csv_records(text)
+    if problems:
         return [], problems
     if not records:
         return [], [(1, "the file is empty; expected a header row")]
