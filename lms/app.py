@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.progress.booking_views import bp as bookings_bp
     from lms.progress.personal_views import bp as personal_bp
     from lms.progress.views import bp as progress_bp
+    from lms.recommend.views import bp as recommend_bp
     from lms.reports.assessment_views import bp as assessment_reports_bp
     from lms.transfer.editor_views import bp as transfer_editor_bp
     from lms.transfer.views import bp as transfer_bp
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp, url_prefix="/samordning/skattning")
     app.register_blueprint(learning_requests_bp, url_prefix="/samordning/onskemal")
     app.register_blueprint(assessment_reports_bp, url_prefix="/rapporter/skattning")
+    app.register_blueprint(recommend_bp, url_prefix="/rekommenderat")
     _wire_mail_hooks(app)
     _wire_signals()
 

@@ -19,6 +19,7 @@ from lms.jobs import registered_jobs
 from lms.notify.cli import notify_group
 from lms.packages.cli import content_group, run_import
 from lms.progress.cli import import_completions_command
+from lms.recommend.cli import recommend_group
 from lms.reports.cli import report_group
 
 DEMO_PASSWORD = "larlyft-demo-2026"  # noqa: S105  (printed by `init --demo`, demo only)
@@ -51,6 +52,7 @@ for _command in scheduler_commands(registered_jobs):  # scheduler, serve, jobs l
     lms_group.add_command(_command)
 lms_group.add_command(notify_group)
 lms_group.add_command(report_group)
+lms_group.add_command(recommend_group)
 DEMO_SESSIONS_FROM = timedelta(days=7)  # the demo's sessions start a week from today or later
 
 

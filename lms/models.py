@@ -8,6 +8,7 @@ from lms.framework import models as framework_models
 from lms.home import models as home_models
 from lms.notify import models as notify_models
 from lms.progress import models as progress_models
+from lms.recommend import models as recommend_models
 from lms.transfer import models as transfer_models
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "notify_models",
     "outbox",
     "progress_models",
+    "recommend_models",
     "transfer_models",
 ]
