@@ -167,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessment_reports_bp, url_prefix="/rapporter/skattning")
     app.register_blueprint(recommend_bp, url_prefix="/rekommenderat")
     _wire_mail_hooks(app)
+    _wire_plan_ranking(app)
     _wire_signals()
 
 
@@ -174,8 +175,10 @@ def _wire_signals() -> None:
     """Connect the higher layers to the signals of the lower ones (connecting twice is a no-op)."""
     from lms.assessment.goal_progress import on_completion_recorded
     from lms.progress.signals import completion_recorded
+    from lms.recommend import receivers
 
     completion_recorded.connect(on_completion_recorded)
+    receivers.connect()  # after goal progress: a completion moves goals, then marks stale
 
 
 def _wire_mail_hooks(app: Flask) -> None:
@@ -184,6 +187,14 @@ def _wire_mail_hooks(app: Flask) -> None:
     from lms.notify.services import list_unsubscribe_url
 
     register_unsubscribe_url(app, list_unsubscribe_url)
+
+
+def _wire_plan_ranking(app: Flask) -> None:
+    """Let the plan page (assessment) rank each goal's activities with recommend's engine."""
+    from lms.assessment.plan_ranking import register_goal_ranking
+    from lms.recommend.goals import rank_plan_goals
+
+    register_goal_ranking(app, rank_plan_goals)
 
 
 def register_commands(app: Flask) -> None:

@@ -90,6 +90,7 @@ def init_command(demo: bool) -> None:
         )
     if demo:
         _load_demo_assessments()
+        _refresh_recommendations()
         _print_demo_logins()
 
 
@@ -123,6 +124,15 @@ def _load_demo_assessments() -> None:
     with db.transaction() as session:
         load_demo_assessments(session, local_date(utcnow()))
     click.echo("demo assessment rounds: loaded")
+
+
+def _refresh_recommendations() -> None:
+    """Everyone's recommendations, so the start pages show them at once (`make run`)."""
+    from lms.recommend.cache import refresh_users
+
+    with db.transaction() as session:
+        count = refresh_users(session, None, now=utcnow())
+    click.echo(f"recommendations: refreshed for {count} people")
 
 
 def _print_demo_logins() -> None:

@@ -35,6 +35,7 @@ from lms.core.outbox_sender import send_outbox
 from lms.core.retention import cleanup_retention
 from lms.notify.jobs import send_weekly_digest
 from lms.progress.jobs import send_session_reminders
+from lms.recommend.jobs import refresh_recommendations, refresh_stale_recommendations
 from lms.transfer.jobs import send_transfer_reminders
 
 JOBS: tuple[JobSpec, ...] = (
@@ -100,6 +101,21 @@ JOBS: tuple[JobSpec, ...] = (
         description="Remind people who have not submitted, 7 and 1 days before a round closes",
         trigger="cron",
         trigger_args={"hour": 8, "minute": 0},
+    ),
+    JobSpec(
+        name="refresh_stale_recommendations",
+        func=refresh_stale_recommendations,
+        description="Recompute the recommendations of people whose needs or activities changed",
+        trigger="interval",
+        trigger_args={"minutes": 5},
+    ),
+    JobSpec(
+        name="refresh_recommendations",
+        func=refresh_recommendations,
+        description="Recompute every active person's recommendations",
+        trigger="cron",
+        trigger_args={"hour": 3, "minute": 45},
+        lease_seconds=1800,
     ),
 )
 

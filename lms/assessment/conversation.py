@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import User
 from lms.assessment import access
 from lms.assessment.models import COUNTED_STATUSES, LEVELS, Assessment, AssessmentStatus, Rating
+from lms.assessment.signals import needs_changed
 from lms.core.errors import Conflict, PermissionDenied, ValidationError
 from lms.core.i18n import _l
 from lms.framework.models import RoleExpectation
@@ -99,6 +100,8 @@ def agree_levels(
     if changed:
         assessment.updated_at = now
     session.flush()
+    if changed:
+        needs_changed.send(None, session=session, user_ids=[assessment.user_id])
     return changed
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from lms.accounts.models import JobRole, Organisation, User
 from lms.assessment.import_parse import NotUtf8, Problem, Row, parse_assessments_csv, read_text
 from lms.assessment.models import Assessment, AssessmentRound, AssessmentStatus, Rating
+from lms.assessment.signals import needs_changed
 from lms.core.imports import ImportFailed
 from lms.core.time import local_date, utcnow
 from lms.framework.models import Competence, RoleExpectation
@@ -239,6 +240,7 @@ def _settle(assessment: Assessment, user: User, agreed: bool, now: datetime) -> 
 def _write(session: Session, rows: list[Row], known: Known, now: datetime) -> ImportResult:
     result = ImportResult(rows=len(rows), rounds_created=_create_rounds(session, rows, known, now))
     assessments = _existing(session, rows, known)
+    changed_users: set[int] = set()
     groups: dict[tuple[int, int], list[Row]] = {}
     for row in rows:
         key = (known.rounds[row.round].id, known.users[row.email].id)
@@ -262,7 +264,9 @@ def _write(session: Session, rows: list[Row], known: Known, now: datetime) -> Im
         if changed:
             assessment.updated_at = now
             result.assessments_updated += not is_new
+            changed_users.add(user_id)
     session.flush()
+    needs_changed.send(None, session=session, user_ids=changed_users)
     return result
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -16,9 +17,21 @@ from lms.assessment.models import (
     PlanGoal,
     Rating,
 )
+from lms.assessment.plan_ranking import GoalSuggestion, rank_goal_activities
 from lms.assessment.plan_rules import expected_levels
 from lms.catalog.models import Activity, ActivityCompetence, Status
+from lms.core.time import utcnow
 from lms.framework.models import Competence, CompetenceArea
+
+SUGGESTED = 3  # activities suggested per goal, ranked for the plan's owner
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A matching activity suggested for a goal, with why (in words; None without a reason)."""
+
+    activity: Activity
+    reason: str | None = None
 
 
 @dataclass
@@ -30,6 +43,7 @@ class GoalRow:
     expected: int | None
     matching: list[Activity]  # published, developing the competence, not chosen yet
     requests: list[LearningRequest] = field(default_factory=list)
+    suggested: list[Suggestion] = field(default_factory=list)  # the best few of `matching`
 
     @property
     def done(self) -> int:
@@ -122,8 +136,32 @@ def _addable(session: Session, expected: dict[int, int], taken: set[int]) -> lis
     )
 
 
-def get_plan_page(session: Session, assessment: Assessment) -> PlanPage:
-    """The plan page's data (the caller has checked that the viewer may see the assessment)."""
+def _ranked(
+    matching: list[Activity], ranking: Sequence[GoalSuggestion]
+) -> tuple[list[Suggestion], list[Activity]]:
+    """The best few suggestions among `matching`, and `matching` with the ranked ones first
+    (in their order) and the rest in the catalogue's order after them."""
+    by_id = {activity.id: activity for activity in matching}
+    ranked = [s for s in ranking if s.activity_id in by_id]
+    first = [by_id[s.activity_id] for s in ranked]
+    taken = {activity.id for activity in first}
+    suggested = [Suggestion(by_id[s.activity_id], s.reason) for s in ranked[:SUGGESTED]]
+    return suggested, first + [a for a in matching if a.id not in taken]
+
+
+def get_plan_page(
+    session: Session,
+    assessment: Assessment,
+    *,
+    now: datetime | None = None,
+    for_owner: bool = True,
+) -> PlanPage:
+    """The plan page's data (the caller has checked that the viewer may see the assessment).
+
+    The matching activities of each goal are ranked for the plan's owner by the registered
+    ranking (`plan_ranking`); `for_owner` says whether the viewer is that person, so that
+    reasons about them are worded for who reads them.
+    """
     plan = get_plan(session, assessment.id)
     if plan is None:
         return PlanPage(assessment=assessment, plan=None, goals=[], addable=[])
@@ -132,16 +170,22 @@ def get_plan_page(session: Session, assessment: Assessment) -> PlanPage:
     competence_ids = [goal.competence_id for goal in plan.goals]
     matching = list_matching_activities(session, competence_ids)
     requests = _requests_by_goal(session, [goal.id for goal in plan.goals])
+    ranking = rank_goal_activities(session, assessment, plan, now or utcnow(), for_owner=for_owner)
     rows = []
     for goal in plan.goals:
         chosen = {link.activity_id for link in goal.activities}
+        suggested, ordered = _ranked(
+            [a for a in matching.get(goal.competence_id, []) if a.id not in chosen],
+            ranking.get(goal.id, ()),
+        )
         rows.append(
             GoalRow(
                 goal=goal,
                 assessed=assessed.get(goal.competence_id),
                 expected=expected.get(goal.competence_id),
-                matching=[a for a in matching.get(goal.competence_id, []) if a.id not in chosen],
+                matching=ordered,
                 requests=requests.get(goal.id, []),
+                suggested=suggested,
             )
         )
     return PlanPage(

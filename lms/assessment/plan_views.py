@@ -79,12 +79,13 @@ def _back(assessment: Assessment, anchor: str | None = None) -> Any:
 
 def _render(assessment: Assessment, **posted: FlaskForm) -> str:
     session = db.session()
-    page = get_plan_page(session, assessment)
+    is_owner = access.is_owner(current_user, assessment)
+    page = get_plan_page(session, assessment, now=utcnow(), for_owner=is_owner)
     return render_template(
         "assessment/plans/show.html",
         page=page,
         forms=build_plan_forms(page, {key.replace("_", "-"): f for key, f in posted.items()}),
-        is_owner=access.is_owner(current_user, assessment),
+        is_owner=is_owner,
         is_manager=access.is_manager_of(session, current_user, assessment),
     )
 

@@ -34,6 +34,7 @@ from lms.assessment.plan_rules import (
     require_plannable,
     require_viewer,
 )
+from lms.assessment.signals import needs_changed
 from lms.catalog.models import Activity
 from lms.core.errors import NotFound, ValidationError
 from lms.core.i18n import _l
@@ -129,6 +130,7 @@ def create_plan(
         if winner is None:
             raise
         return winner
+    needs_changed.send(None, session=session, user_ids=[plan.user_id])
     return plan
 
 
@@ -178,6 +180,7 @@ def add_goal(
     plan.goals.append(goal)
     _touch(plan)
     session.flush()
+    needs_changed.send(None, session=session, user_ids=[plan.user_id])
     return goal
 
 
@@ -203,6 +206,7 @@ def update_goal(session: Session, actor: User, goal: PlanGoal, data: GoalData) -
     goal.status = data.status
     _touch(goal.plan)
     session.flush()
+    needs_changed.send(None, session=session, user_ids=[goal.plan.user_id])
     return goal
 
 
@@ -214,6 +218,7 @@ def remove_goal(session: Session, actor: User, goal: PlanGoal) -> None:
     _renumber(plan.goals)
     _touch(plan)
     session.flush()
+    needs_changed.send(None, session=session, user_ids=[plan.user_id])
 
 
 def move_goal(session: Session, actor: User, goal: PlanGoal, direction: str) -> None:
@@ -250,6 +255,7 @@ def link_activity(session: Session, actor: User, goal: PlanGoal, activity: Activ
         )
     _touch(goal.plan)
     session.flush()
+    needs_changed.send(None, session=session, user_ids=[goal.plan.user_id])
     return goal
 
 
@@ -265,6 +271,7 @@ def unlink_activity(session: Session, actor: User, goal: PlanGoal, activity_id: 
     advance(goal)
     _touch(goal.plan)
     session.flush()
+    needs_changed.send(None, session=session, user_ids=[goal.plan.user_id])
 
 
 __all__ = [

@@ -27,6 +27,7 @@ from lms.assessment.plan_rules import (
     require_viewer,
     site_path,
 )
+from lms.assessment.signals import needs_changed
 from lms.catalog.models import Activity
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.i18n import _l
@@ -182,4 +183,5 @@ def answer_requests(
             told.add(request.user_id)
             _tell(session, request, activity)
     session.flush()
+    needs_changed.send(None, session=session, user_ids=told)  # goals got the activity
     return len(requests)

@@ -15,6 +15,7 @@ from lms.assessment.access import is_owner
 from lms.assessment.models import LEVELS, Assessment, AssessmentRound, AssessmentStatus, Rating
 from lms.assessment.rounds_base import RoundPhase, is_targeted, phase
 from lms.assessment.self_queries import ApplicableCompetence, is_answered, list_applicable
+from lms.assessment.signals import needs_changed
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.i18n import _l
 from lms.core.time import local_date
@@ -231,6 +232,7 @@ def submit_assessment(
     assessment.submitted_at = assessment.updated_at = now
     _tell_manager(session, user, assessment)
     session.flush()
+    needs_changed.send(None, session=session, user_ids=[assessment.user_id])
     return assessment
 
 

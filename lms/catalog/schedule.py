@@ -16,6 +16,7 @@ from lms.catalog.models import (
 )
 from lms.catalog.saved import notify_savers
 from lms.catalog.services import is_https_url, require_edit
+from lms.catalog.signals import activities_changed
 from lms.core.audit import record_event
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -78,6 +79,7 @@ def add_session(
     session.flush()
     sync_seats(session, added)
     _record_session_event(session, actor, added, "session.add")
+    activities_changed.send(None, session=session, activity_ids=[activity.id])
     if tell_savers:
         notify_savers(session, [added], actor=actor, now=now)
     return added
@@ -146,6 +148,7 @@ def cancel_session(session: Session, actor: User, activity_session: ActivitySess
     activity_session.sequence += 1  # calendar programs show the event as cancelled
     session.flush()
     _record_session_event(session, actor, activity_session, "session.cancel")
+    activities_changed.send(None, session=session, activity_ids=[activity_session.activity_id])
 
 
 def delete_session(session: Session, actor: User, activity_session: ActivitySession) -> None:
@@ -154,3 +157,4 @@ def delete_session(session: Session, actor: User, activity_session: ActivitySess
     _record_session_event(session, actor, activity_session, "session.delete")
     session.delete(activity_session)
     session.flush()
+    activities_changed.send(None, session=session, activity_ids=[activity_session.activity_id])

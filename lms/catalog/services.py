@@ -21,6 +21,7 @@ from lms.catalog.models import (
     Status,
 )
 from lms.catalog.search import index_activity
+from lms.catalog.signals import activities_changed
 from lms.catalog.uploads import upload_resolver
 from lms.core.access import Permission
 from lms.core.audit import record_event
@@ -241,6 +242,7 @@ def change_status(session: Session, actor: User, activity: Activity, status: str
         before=before,
         after=status,
     )
+    activities_changed.send(None, session=session, activity_ids=[activity.id])
 
 
 def get_revision(session: Session, activity: Activity, number: int) -> ActivityRevision:
@@ -333,7 +335,7 @@ def edit_activity(
         _check_new_slug(session, slug)
     data.status = activity.status if activity is not None else Status.DRAFT
     _keep_author_as_owner(actor, data, creating=activity is None)
-    return save_activity(
+    saved = save_activity(
         session,
         actor_id=actor.id,
         slug=activity.slug if activity is not None else slug,
@@ -341,6 +343,9 @@ def edit_activity(
         activity=activity,
         note=note,
     )
+    if saved.is_published:  # a draft is recommended to nobody
+        activities_changed.send(None, session=session, activity_ids=[saved.id])
+    return saved
 
 
 def restore_revision(session: Session, actor: User, activity: Activity, number: int) -> Activity:
@@ -357,7 +362,7 @@ def restore_revision(session: Session, actor: User, activity: Activity, number: 
         )
     data.status = activity.status
     _keep_author_as_owner(actor, data, creating=False)
-    return save_activity(
+    restored = save_activity(
         session,
         actor_id=actor.id,
         slug=activity.slug,
@@ -365,3 +370,6 @@ def restore_revision(session: Session, actor: User, activity: Activity, number: 
         activity=activity,
         note=f"Återställd från version {number}",
     )
+    if restored.is_published:  # a draft is recommended to nobody
+        activities_changed.send(None, session=session, activity_ids=[restored.id])
+    return restored

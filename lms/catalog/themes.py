@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import Department, User
 from lms.catalog.models import Activity, ThemeMonth, ThemeMonthActivity, ThemeStatus
 from lms.catalog.services import SLUG_MAX, SLUG_RE, render_body, slugify
+from lms.catalog.signals import activities_changed
 from lms.catalog.theme_announcements import announce as announce
 from lms.catalog.theme_announcements import announce_pending as announce_pending
 from lms.catalog.theme_announcements import month_label as month_label
@@ -305,6 +306,8 @@ def add_activity(
     _renumber(links)
     session.flush()
     _record(session, actor, theme, "add_activity", activity=activity.slug)
+    if theme.is_published:
+        activities_changed.send(None, session=session, activity_ids=[activity.id])
     return link
 
 
@@ -316,6 +319,8 @@ def remove_activity(session: Session, actor: User, theme: ThemeMonth, activity_i
     _renumber(theme.activity_links)
     session.flush()
     _record(session, actor, theme, "remove_activity", activity_id=activity_id)
+    if theme.is_published:
+        activities_changed.send(None, session=session, activity_ids=[activity_id])
 
 
 def move_activity(
@@ -337,6 +342,10 @@ def move_activity(
 
 
 # --- publishing ------------------------------------------------------------------------------
+
+
+def _activity_ids(theme: ThemeMonth) -> list[int]:
+    return [link.activity_id for link in theme.activity_links]
 
 
 def _check_publishable(theme: ThemeMonth) -> None:
@@ -362,6 +371,7 @@ def publish_now(session: Session, actor: User, theme: ThemeMonth, now: datetime)
     _publish(theme, now)
     session.flush()
     _record(session, actor, theme, "publish", before=before)
+    activities_changed.send(None, session=session, activity_ids=_activity_ids(theme))
     return announce(session, theme, now)
 
 
@@ -412,6 +422,7 @@ def unpublish(session: Session, actor: User, theme: ThemeMonth) -> ThemeMonth:
     theme.status = ThemeStatus.DRAFT
     session.flush()
     _record(session, actor, theme, "unpublish")
+    activities_changed.send(None, session=session, activity_ids=_activity_ids(theme))
     return theme
 
 
@@ -456,4 +467,7 @@ def publish_due(session: Session, now: datetime) -> list[ThemeMonth]:
             session, None, theme, "publish", before=ThemeStatus.SCHEDULED, scheduled=str(publish_on)
         )
     session.flush()
+    if due:
+        ids = {activity_id for theme in due for activity_id in _activity_ids(theme)}
+        activities_changed.send(None, session=session, activity_ids=ids)
     return due

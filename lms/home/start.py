@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager
@@ -30,6 +29,7 @@ from lms.catalog.theme_queries import list_theme_months_for
 from lms.core.access import Permission
 from lms.core.time import local_date
 from lms.progress.models import Booking, Enrolment, LessonProgress
+from lms.recommend.queries import START_PAGE, RecommendedItem, list_recommended
 from lms.transfer.queries import DUE, OVERDUE, PREPARE, TaskItem, list_my_tasks
 
 THEMES = 2  # the current theme month and one published early for a coming month
@@ -99,8 +99,8 @@ class StartPage:
     saved: list[SavedEntry]
     saved_count: int
     team_size: int = 0
-    # Filled by the recommendations issue; the page shows nothing while it is empty.
-    recommended: list[Any] = field(default_factory=list)
+    # "Rekommenderat för dig", best first; the section is hidden while it is empty.
+    recommended: list[RecommendedItem] = field(default_factory=list)
 
     @property
     def has_own_learning(self) -> bool:
@@ -242,7 +242,11 @@ def count_direct_reports(session: Session, manager: User) -> int:
 
 
 def build_start_page(session: Session, user: User, *, now: datetime) -> StartPage:
-    """Everything on `user`'s start page, in a constant number of queries."""
+    """Everything on `user`'s start page, in a constant number of queries.
+
+    The recommendations are read from the cache as it is: the view refreshes a stale cache
+    first (`lms.recommend.views.refresh_recommendations`), in a unit of work of its own.
+    """
     today = local_date(now)
     themes = list_theme_months_for(session, user, today, limit=THEMES)
     department_id = user.department_id
@@ -261,4 +265,5 @@ def build_start_page(session: Session, user: User, *, now: datetime) -> StartPag
         saved=list_saved(session, user, limit=SAVED, now=now),
         saved_count=count_saved(session, user),
         team_size=count_direct_reports(session, user) if user.has(Permission.MANAGER) else 0,
+        recommended=list_recommended(session, user, now=now, limit=START_PAGE),
     )

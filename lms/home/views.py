@@ -18,6 +18,7 @@ from lms.home.forms import AccessibilityReportForm
 from lms.home.models import AccessibilityReport
 from lms.home.services import report_accessibility_problem
 from lms.home.start import build_start_page
+from lms.recommend.views import refresh_recommendations
 
 bp = Blueprint("home", __name__)
 # The start page lists activities with the catalogue's own format labels.
@@ -27,8 +28,10 @@ bp.context_processor(template_labels)
 @bp.route("/")
 @authenticated
 def index() -> Any:
-    page = build_start_page(db.session(), current_user._get_current_object(), now=utcnow())
-    return render_template("home/index.html", page=page, recommended=page.recommended)
+    user, now = current_user._get_current_object(), utcnow()
+    refresh_recommendations(user, now)
+    page = build_start_page(db.session(), user, now=now)
+    return render_template("home/index.html", page=page)
 
 
 @bp.route("/tillganglighet", methods=["GET", "POST"])

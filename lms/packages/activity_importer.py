@@ -118,6 +118,7 @@ class ActivityImport:
         data = self._data(record)
         activity = self.existing.get(record.slug)
         tally = self.result.courses if record.lessons is not None else self.result.activities
+        before = tally.changed + self.result.sessions.changed
         if activity is None:
             activity = save_activity(
                 self.session, actor_id=self.actor_id, slug=record.slug, data=data, note=IMPORT_NOTE
@@ -139,6 +140,8 @@ class ActivityImport:
             _upsert_sessions(activity, sessions, self.result.sessions, self.new_rows)
         else:  # the activity's (unloaded) collection stays right: it loads after the flush
             _upsert_sessions(None, sessions, self.result.sessions, self.new_rows, activity.id)
+        if tally.changed + self.result.sessions.changed != before:
+            self.result.changed_activity_ids.add(activity.id)
         tasks = self.tasks.get(activity.id, [])
         _upsert_tasks(self.session, activity, record.tasks, tasks, self.result.tasks, self.new_rows)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import Department, JobRole
 from lms.catalog.models import Activity
+from lms.catalog.signals import activities_changed
 from lms.catalog.uploads import upload_resolver
 from lms.core.audit import AuditEvent, record_event
 from lms.framework.models import Competence, Subject
@@ -123,4 +124,6 @@ def import_package(
             **result.counts(),
         )
         session.flush()
+    if result.changed_activity_ids:
+        activities_changed.send(None, session=session, activity_ids=result.changed_activity_ids)
     return result

@@ -61,6 +61,9 @@ class PackageResult:
     shifted_months: int = 0  # the demo's theme months (negative: moved back)
     unknown_owners: list[str] = field(default_factory=list)  # skipped e-mails, sorted
     unknown_departments: list[str] = field(default_factory=list)  # skipped when asked to
+    # Activities saved, with sessions changed, or in a changed published theme month: what
+    # `import_package` tells the recommendations about (lms.catalog.signals).
+    changed_activity_ids: set[int] = field(default_factory=set)
 
     @property
     def changed(self) -> int:

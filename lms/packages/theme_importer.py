@@ -80,6 +80,8 @@ class ThemeImport:
                 created_by_id=self.actor_id,
             )  # fmt: skip
             self.session.add(theme)
+        was_published = theme.is_published
+        before = {link.activity_id for link in theme.activity_links} if not created else set()
         changed = set_changed(
             theme, title=record.title, status=record.status, publish_on=record.publish_on,
             banner_alt=record.banner_alt,
@@ -95,6 +97,9 @@ class ThemeImport:
         changed |= self._set_departments(theme, record)
         changed |= self._set_activities(theme, record)
         self.result.themes.count(created, changed)
+        if (created or changed) and (was_published or theme.is_published):
+            after = {link.activity_id for link in theme.activity_links}
+            self.result.changed_activity_ids.update(before | after)
         if created or changed:
             self.session.flush()  # the id, for the audit trail
             record_event(

@@ -1,5 +1,6 @@
 """The start page runs the same number of queries for 10 and for 1,000 activities, and for a
-person with a few or with many bookings, saved activities, tasks and started courses."""
+person with a few or with many bookings, saved activities, tasks, started courses and
+recommendations (with their reasons)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from lms.core.time import local_date, utcnow
 from tests import factories
 from tests.catalog import factories as cf
 from tests.home import factories as hf
+from tests.recommend import display as rd
 from tests.transfer import factories as tf
 
 
@@ -49,6 +51,18 @@ def give_learning(session: Session, person: User, department: Department, n: int
         hf.enrol(session, person, course, current_lesson=first if i % 2 else None)
 
 
+def recommend(session: Session, person: User, n: int) -> None:
+    """A fresh cache of `n` recommendations (scheduled ones with sessions among them)."""
+    activities = session.scalars(
+        select(Activity)
+        .where(Activity.title.like("Digital vardag%"))
+        .order_by(Activity.id.desc())
+        .limit(n)
+    ).all()
+    reasons = [rd.gap(), rd.theme(), rd.short()]
+    rd.cache(session, person, activities, reasons=[reasons] * len(activities))
+
+
 def measure(client: FlaskClient, count_queries: Any) -> tuple[int, float, str]:
     client.get("/")  # warm up caches (templates, translations)
     started = time.perf_counter()
@@ -72,17 +86,21 @@ def test_the_start_page_runs_the_same_queries_however_much_there_is(
     hf.many_activities(session, 5, department=library)
     hf.many_activities(session, 5)
     give_learning(session, person, library, 1)
+    recommend(session, person, 5)
     session.commit()
     assert auth.login(person.email).status_code == 302
     small, _, html = measure(client, count_queries)
     assert "Fatima" in html and "Uppföljning 0" in html
+    assert html.count("/inte-intresserad") == 5
 
     hf.many_activities(session, 400, department=library)
     hf.many_activities(session, 590)
     give_learning(session, person, library, 12)
+    recommend(session, person, 20)
     session.commit()
     large, seconds, html = measure(client, count_queries)
     assert "Uppföljning 11" in html  # the most urgent of the many follow-ups
+    assert html.count("/inte-intresserad") == 5  # the best five of twenty
     assert small == large, f"{small} queries with little data, {large} with much"
     assert small <= 16
     assert seconds < 2.0

@@ -16,6 +16,7 @@ from lms.progress.models import LessonProgress
 from tests import factories
 from tests.catalog import factories as cf
 from tests.home import factories as hf
+from tests.recommend import display as rd
 from tests.transfer import factories as tf
 
 NOW = datetime(2026, 10, 14, 10, 0, tzinfo=UTC)
@@ -270,3 +271,23 @@ def test_a_manager_sees_the_size_of_the_team(session: Session, library: Departme
     gone.is_active = False
     session.flush()
     assert build_start_page(session, boss, now=NOW).team_size == 2
+
+
+# --- recommendations ---------------------------------------------------------------------------
+
+
+def test_the_recommendations_are_the_best_five_still_right_to_show(
+    session: Session, fatima: User
+) -> None:
+    activities = [cf.activity(session, title=f"Förslag {n}") for n in range(7)]
+    activities[1].status = "archived"  # since the cache was computed
+    rd.cache(session, fatima, activities, now=NOW)
+    page = build_start_page(session, fatima, now=NOW)
+    assert [item.activity.title for item in page.recommended] == [
+        "Förslag 0",
+        "Förslag 2",
+        "Förslag 3",
+        "Förslag 4",
+        "Förslag 5",
+    ]
+    assert [r.kind for r in page.recommended[0].reasons] == ["gap", "short"]

@@ -7,17 +7,25 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, format_date
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import Department, User
 from lms.core.access import Permission
 from lms.core.time import local_date, utcnow
+from lms.recommend import views as recommend_views
+from lms.recommend.explain import describe_all
+from lms.recommend.models import RecommendationState
 from tests import factories
+from tests.assessment import factories as af
 from tests.catalog import factories as cf
 from tests.catalog.conftest import sv
+from tests.catalog.factories import role_with_expectations
 from tests.home import factories as hf
+from tests.recommend import display as rd
 from tests.transfer import factories as tf
 
 
@@ -198,3 +206,99 @@ def test_role_shortcuts_follow_the_permissions(
     assert sv("See your team (%(n)d direct reports)", n=1) in page_text(tools)
     assert 'href="/admin/users"' in tools
     assert 'href="/redigera/"' not in tools
+
+
+# --- "Rekommenderat för dig" -------------------------------------------------------------------
+
+
+def test_the_best_five_recommendations_are_shown_with_reasons_and_a_not_interested_button(
+    app: Flask, client: FlaskClient, session: Session, fatima: User
+) -> None:
+    activities = [
+        cf.activity(session, title=f"Rekommendation nummer {n}", minutes=10 + n) for n in range(7)
+    ]
+    reasons = [[rd.gap(), rd.theme(), rd.short(), rd.short(5)]] + [[rd.theme()]] * 6
+    rd.cache(session, fatima, activities, reasons=reasons)
+    session.commit()
+    html = client.get("/").get_data(as_text=True)
+    part = section(html, "recommended-heading")
+    assert sv("Recommended for you") in page_text(part)
+    shown = re.findall(r'class="home-item-title" href="/katalog/([^"]+)"', part)
+    assert shown == [a.slug for a in activities[:5]]
+    with app.test_request_context():
+        first_three = describe_all(reasons[0][:3])
+        fourth = describe_all(reasons[0][3:])[0]
+    text = page_text(part)
+    for reason in first_three:
+        assert reason in text
+    assert fourth not in text  # the start page keeps it short: three reasons at most
+    assert sv("Nano-lesson") in text and sv("Basic") in text and "10 min" in text
+    for activity in activities[:5]:
+        action = f"/rekommenderat/{activity.slug}/inte-intresserad"
+        form = re.search(rf'<form method="post" action="{action}".*?</form>', part, re.S)
+        assert form is not None
+        assert 'name="csrf_token"' in form.group(0) and 'name="next" value="/"' in form.group(0)
+        assert f'visually-hidden">: {activity.title}</span>' in form.group(0)
+    assert 'href="/rekommenderat/"' in part and sv("All recommendations") in text
+
+
+def test_marking_on_the_start_page_comes_back_to_it_with_an_undo(
+    client: FlaskClient, session: Session, auth: object, fatima: User
+) -> None:
+    first = cf.activity(session, title="Skydda personuppgifter i vardagen")
+    second = cf.activity(session, title="Känn igen nätfiske", slug="natfiske")
+    rd.cache(session, fatima, [first, second])
+    session.commit()
+    token = auth.csrf_token()  # type: ignore[attr-defined]
+    response = client.post(
+        "/rekommenderat/natfiske/inte-intresserad", data={"csrf_token": token, "next": "/"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    html = client.get("/").get_data(as_text=True)
+    text = page_text(html)
+    assert sv("We will not recommend “%(title)s” again.", title="Känn igen nätfiske") in text
+    assert 'form="recommend-undo" formaction="/rekommenderat/natfiske/visa-igen"' in html
+    undo = re.search(r'<form id="recommend-undo".*?</form>', html, re.S)
+    assert undo is not None and 'name="csrf_token"' in undo.group(0)
+    assert 'name="next" value="/"' in undo.group(0)
+    part = section(html, "recommended-heading")
+    assert "Skydda personuppgifter i vardagen" in part and "Känn igen nätfiske" not in part
+
+
+def test_a_stale_cache_is_refreshed_when_the_start_page_opens(
+    app: Flask, client: FlaskClient, session: Session, auth: object, library: Department
+) -> None:
+    """The real engine: a gap in 4.2 with motivation 5 puts a 4.2 activity first."""
+    role = role_with_expectations(session, "Bibliotekarie", {"4.2": 3, "1.1": 3, "2.1": 3})
+    person = factories.user(session, name="Fatima Ahmed", dept=library, role=role)
+    round_ = af.assessment_round(session, "Skattning våren 2026")
+    af.assessment(session, person, round_, {"4.2": (1, 5), "1.1": (3, 4), "2.1": (3, 3)})
+    cf.activity(session, title="Chatta med låntagare", competences={"2.1": 1.0})
+    cf.activity(session, title="Skydda personuppgifter i vardagen", competences={"4.2": 1.0})
+    log_in(session, auth, person)
+    html = client.get("/").get_data(as_text=True)
+    part = section(html, "recommended-heading")
+    shown = re.findall(r'class="home-item-title"[^>]*>([^<]+)<', part)
+    assert shown and shown[0] == "Skydda personuppgifter i vardagen"
+    assert "4.2" in page_text(part) and "Skydda personuppgifter och integritet" in page_text(part)
+
+
+def test_a_failing_refresh_does_not_take_the_start_page_down(
+    client: FlaskClient, session: Session, fatima: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    activity = cf.activity(session, title="Från cachen")
+    rd.cache(session, fatima, [activity])
+    session.execute(
+        update(RecommendationState)
+        .where(RecommendationState.user_id == fatima.id)
+        .values(stale_since=utcnow())
+    )
+    session.commit()
+
+    def broken(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(recommend_views, "ensure_fresh", broken)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Från cachen" in section(response.get_data(as_text=True), "recommended-heading")
