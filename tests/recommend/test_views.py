@@ -301,3 +301,23 @@ def test_a_hidden_activity_that_was_archived_can_still_be_shown_again(
     assert client.post(mark_url(three[0]), data={"csrf_token": token}).status_code == 404
     assert client.post(undo_url(three[0]), data={"csrf_token": token}).status_code == 302
     assert marks(session, fatima) == []
+
+
+def test_nobody_sees_another_persons_recommendations_or_marks(
+    client: FlaskClient, session: Session, fatima: User, three: list[Activity]
+) -> None:
+    """Recommendations carry assessment data in their reasons: the pages read only the
+    signed-in person's cache and marks, and there is no URL that names another person."""
+    colleague = factories.user(session, name="Jonas Berg", dept=fatima.department)
+    other = cf.activity(session, title="Jonas ärende: arkivera e-post")
+    cache(session, colleague, [other], reasons=[[gap()]])
+    session.add(NotInterested(user_id=colleague.id, activity_id=three[0].id))
+    session.commit()
+
+    page = text_of(client.get(LIST))
+    start = text_of(client.get("/"))
+
+    assert other.title not in page and other.title not in start
+    assert three[0].title in page  # Jonas's mark hides nothing from Fatima
+    assert client.get(f"{LIST}?user={colleague.id}").status_code == 200
+    assert other.title not in text_of(client.get(f"{LIST}?user={colleague.id}"))
