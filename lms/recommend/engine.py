@@ -51,7 +51,6 @@ from lms.recommend.scoring import (
     PLAN_TIER,
     THEME_POINTS,
     TIER_SPAN,
-    UNKNOWN_LEVEL_FIT,
     Signals,
     level_band,
     profile_signals,
@@ -83,6 +82,9 @@ class CandidatePool:
     candidates: Mapping[int, Candidate]  # activity id → candidate
     labels: Mapping[int, CompetenceLabel]  # competence id → code and name
     by_competence: Mapping[int, tuple[int, ...]]  # competence id → activity ids
+    # Ids that anyone may be recommended as far as the activity itself goes: published, and
+    # for a scheduled activity with an open session (the person-dependent rules come later).
+    open_ids: frozenset[int]
 
 
 def build_pool(
@@ -94,21 +96,31 @@ def build_pool(
     for activity_id in sorted(by_id):
         for competence_id in by_id[activity_id].competences:
             index.setdefault(competence_id, []).append(activity_id)
-    return CandidatePool(by_id, dict(labels), {c: tuple(ids) for c, ids in index.items()})
+    open_ids = frozenset(aid for aid, candidate in by_id.items() if _is_open(candidate))
+    return CandidatePool(by_id, dict(labels), {c: tuple(ids) for c, ids in index.items()}, open_ids)
+
+
+def _is_open(candidate: Candidate) -> bool:
+    return candidate.status == "published" and not (
+        candidate.is_scheduled and candidate.next_open_session is None
+    )
 
 
 def is_eligible(candidate: Candidate, profile: Profile) -> bool:
     """Whether the activity may be recommended to the person at all."""
     aid = candidate.activity_id
-    if candidate.status != "published" or aid in profile.booked or aid in profile.not_interested:
+    if not _is_open(candidate) or aid in profile.booked or aid in profile.not_interested:
         return False
     if aid in profile.completed and not candidate.is_repeatable:
         return False
+    return _targets(candidate, profile)
+
+
+def _targets(candidate: Candidate, profile: Profile) -> bool:
+    """Whether the activity is aimed at the person's department and job role (none = all)."""
     if candidate.departments and profile.department_id not in candidate.departments:
         return False
-    if candidate.job_roles and profile.job_role_id not in candidate.job_roles:
-        return False
-    return not (candidate.is_scheduled and candidate.next_open_session is None)
+    return not (candidate.job_roles and profile.job_role_id not in candidate.job_roles)
 
 
 def _score(candidate: Candidate, signals: Signals) -> _Entry:
@@ -116,10 +128,11 @@ def _score(candidate: Candidate, signals: Signals) -> _Entry:
     aid = candidate.activity_id
     credit = 0.0
     best, primary = 0.0, -1
+    points = signals.points_at(candidate.level)
     for competence_id, weight in candidate.competences.items():
-        found = signals.points.get(competence_id)
+        found = points.get(competence_id)
         if found is not None:
-            part = weight * found[0] * found[1].get(candidate.level, UNKNOWN_LEVEL_FIT)
+            part = weight * found
             credit += part
             if part > best or (part == best and part > 0 and competence_id < primary):
                 best, primary = part, competence_id
@@ -134,17 +147,26 @@ def _score(candidate: Candidate, signals: Signals) -> _Entry:
         primary = goal.competence_id
     elif credit > 0:
         inside += NEED_TIER
+    # rounded, so that equal sums reached in another order tie (and fewer minutes decide)
     return (-round(inside, 9), candidate.minutes, aid, primary)
 
 
-def _scored(
-    profile: Profile, pool: CandidatePool, signals: Signals, ids: Iterable[int]
-) -> list[_Entry]:
+def _scored(profile: Profile, pool: CandidatePool, signals: Signals, ids: set[int]) -> list[_Entry]:
+    """Sort entries for the eligible ones among `ids` (`is_eligible`, checked in the order
+    that rules most out first: the pool's open ids, then the person's own lists)."""
+    taken = profile.booked | profile.not_interested
+    done = profile.completed
+    candidates = pool.candidates
     entries = []
-    for aid in ids:
-        candidate = pool.candidates.get(aid)
-        if candidate is not None and is_eligible(candidate, profile):
-            entries.append(_score(candidate, signals))
+    for aid in ids & pool.open_ids:
+        if aid in taken:
+            continue
+        candidate = candidates[aid]
+        if aid in done and not candidate.is_repeatable:
+            continue
+        if (candidate.departments or candidate.job_roles) and not _targets(candidate, profile):
+            continue
+        entries.append(_score(candidate, signals))
     return entries
 
 
@@ -175,16 +197,19 @@ def _ordered(entries: list[_Entry], wanted: int, diversify: bool) -> list[_Entry
     if not diversify:
         return heapq.nsmallest(wanted, entries)
     best = heapq.nsmallest(wanted + _SLACK, entries)
-    top, rest = _diversify(best)
-    if len(top) < min(DIVERSE_TOP, wanted) and len(best) < len(entries):
-        top, rest = _diversify(sorted(entries))  # too little variety among the best: look on
+    everything = len(best) == len(entries)
+    top, rest = _diversify(best, give_way=everything)
+    if len(top) < min(DIVERSE_TOP, wanted) and not everything:
+        # too little variety among the best: look through all of them before giving way
+        top, rest = _diversify(sorted(entries), give_way=True)
     return (top + rest)[:wanted]
 
 
-def _diversify(ordered: list[_Entry]) -> tuple[list[_Entry], list[_Entry]]:
+def _diversify(ordered: list[_Entry], *, give_way: bool) -> tuple[list[_Entry], list[_Entry]]:
     """The first DIVERSE_TOP picks, at most DIVERSITY_CAP per primary competence, and the rest
     in score order. Plan choices count towards their competence's cap but are never pushed
-    down; picks without a competence (theme, popular) are not capped."""
+    down; picks without a competence (theme, popular) are not capped. With `give_way` (when
+    `ordered` holds every entry) the cap gives way rather than leave the top short."""
     top: list[_Entry] = []
     rest: list[_Entry] = []
     counts: Counter[int] = Counter()
@@ -196,7 +221,7 @@ def _diversify(ordered: list[_Entry]) -> tuple[list[_Entry], list[_Entry]]:
             counts[competence_id] += 1
         else:
             rest.append(entry)
-    if len(top) < DIVERSE_TOP and rest:  # nothing else left: the cap gives way
+    if give_way and len(top) < DIVERSE_TOP and rest:  # nothing else left: the cap gives way
         missing = DIVERSE_TOP - len(top)
         top, rest = top + rest[:missing], rest[missing:]
     return top, rest

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lms.recommend.data import FORDJUPNING, GRUND, SPETS, Candidate, PlanGoal, Profile
 
@@ -49,6 +49,18 @@ class Signals:
     chosen: dict[int, PlanGoal]  # activity id → the first goal that chose it
     theme: frozenset[int]
     popular: dict[int, float]  # activity id → popularity points
+    # activity level → competence → points × the level's fit (what `_score` multiplies by
+    # an activity's weight), worked out once per profile
+    by_level: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    def points_at(self, level: str) -> dict[int, float]:
+        found = self.by_level.get(level)
+        if found is None:
+            found = {
+                c: p * fit.get(level, UNKNOWN_LEVEL_FIT) for c, (p, fit) in self.points.items()
+            }
+            self.by_level[level] = found
+        return found
 
 
 def profile_signals(profile: Profile) -> Signals:

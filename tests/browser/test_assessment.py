@@ -234,6 +234,5 @@ def test_assessment_pages_fit_a_phone(page: Page) -> None:
         check_axe(page, shot)
     page.goto("/rapporter/skattning/")
     page.get_by_role("link", name="Skattning våren 2026").first.click()
-    page.wait_for_load_state("load")  # a click waits for the navigation, not the stylesheets
     expect_no_horizontal_scroll(page, width)
     check_axe(page, "phone-analytics-round")

@@ -302,6 +302,8 @@ def test_accessibility_statement_and_report(page: Page) -> None:
 
 
 def expect_no_horizontal_scroll(page: Page, width: int) -> None:
+    # A click waits for the navigation, not for the stylesheets: measure the styled page.
+    page.wait_for_load_state("load")
     scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{page.url} is {scroll_width} px wide at a {width} px viewport"
 

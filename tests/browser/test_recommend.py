@@ -1,6 +1,6 @@
 """Recommendations in a real browser, as an employee meets them.
 
-Lan Nguyen (bibliotekarie at Stockholms stadsbibliotek) has a submitted self-assessment with a
+Zeynep Kaya (bibliotekarie at Stockholms stadsbibliotek) has a submitted self-assessment with a
 need in 4.2 Skydda personuppgifter och integritet (she answered 1, expected 3) and motivation 5
 there, and no need anywhere else. Her start page puts a 4.2 activity first and says why. She
 marks another recommendation "Inte intresserad": it is gone, after a reload and after a cache
@@ -22,8 +22,8 @@ from tests.browser.conftest import REPO_ROOT, check_axe, save_screenshot, sv
 from tests.browser.test_journeys import expect_no_horizontal_scroll, log_out, submit_login
 from tests.browser.test_notify import _live_server_env, _lms
 
-LAN = "lan.nguyen@kultur.example.se"
-PASSWORD = "lan-rekommenderat-2026"
+ZEYNEP = "zeynep.kaya@kultur.example.se"
+PASSWORD = "zeynep-rekommenderat-2026"
 CODES = ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2")
 GAP = "4.2"
 GAP_NAME = "Skydda personuppgifter och integritet"
@@ -42,10 +42,10 @@ def _activities_developing_the_gap() -> set[str]:
     return titles
 
 
-def _prepare_lan(env: dict[str, str], folder: Path) -> None:
-    """A password for Lan and a submitted assessment: 1 in 4.2 (motivation 5), 5 elsewhere."""
+def _prepare_zeynep(env: dict[str, str], folder: Path) -> None:
+    """A password for Zeynep and a submitted assessment: 1 in 4.2 (motivation 5), 5 elsewhere."""
     subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "lms", "user", "set-password", LAN,
+        [sys.executable, "-m", "flask", "--app", "wsgi", "lms", "user", "set-password", ZEYNEP,
          "--password-stdin"],
         cwd=REPO_ROOT, env=env, input=PASSWORD + "\n", text=True, capture_output=True,
         timeout=60, check=True,
@@ -54,17 +54,17 @@ def _prepare_lan(env: dict[str, str], folder: Path) -> None:
     rows = ["round,email,competence,self_level,agreed_level,motivation"]
     for code in CODES:
         level, motivation = (1, 5) if code == GAP else (5, 3)
-        rows.append(f"{round_name},{LAN},{code},{level},,{motivation}")
-    csv = folder / "lan.csv"
+        rows.append(f"{round_name},{ZEYNEP},{code},{level},,{motivation}")
+    csv = folder / "zeynep.csv"
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     _lms(env, "import", "assessments", str(csv))
 
 
-def _log_in_as_lan(page: Page) -> None:
+def _log_in_as_zeynep(page: Page) -> None:
     page.goto("/login")
-    submit_login(page, LAN, PASSWORD)
+    submit_login(page, ZEYNEP, PASSWORD)
     expect(page).to_have_url(re.compile(r"/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(sv("Hello, %(name)s!", name="Lan"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(sv("Hello, %(name)s!", name="Zeynep"))
 
 
 def _button(label: str, title: str) -> re.Pattern[str]:
@@ -89,8 +89,8 @@ def test_a_gap_comes_first_with_its_reason_and_not_interested_stays_gone(
     page: Page, live_server: str, tmp_path: Path
 ) -> None:
     env = _live_server_env(live_server)
-    _prepare_lan(env, tmp_path)
-    _log_in_as_lan(page)
+    _prepare_zeynep(env, tmp_path)
+    _log_in_as_zeynep(page)
 
     # The start page: a 4.2 activity first, with the need as its first reason.
     section = _recommended(page)
@@ -122,7 +122,7 @@ def test_a_gap_comes_first_with_its_reason_and_not_interested_stays_gone(
     # A reload, and a refresh of the cache, do not bring it back.
     page.reload()
     expect(_recommended(page).get_by_role("link", name=hidden, exact=True)).to_have_count(0)
-    _lms(env, "recommend", "refresh", "--user", LAN)
+    _lms(env, "recommend", "refresh", "--user", ZEYNEP)
     page.reload()
     expect(_recommended(page).get_by_role("link", name=titles[0], exact=True)).to_be_visible()
     expect(_recommended(page).get_by_role("link", name=hidden, exact=True)).to_have_count(0)
