@@ -113,6 +113,7 @@ def add_theme_month(people: list[int]) -> ThemeMonth:
     done = utcnow() - timedelta(days=3)
     session.execute(insert(Completion.__table__), [
         {"user_id": u, "activity_id": ids[n % len(ids)], "completed_at": done,
+         "completed_on": local_date(done),
          "credited_minutes": 30, "source": "catalogue",
          "occurrence_key": f"activity:{ids[n % len(ids)]}"}
         for n, u in enumerate(people) if n % 3 == 0

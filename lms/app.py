@@ -140,6 +140,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.progress.views import bp as progress_bp
     from lms.recommend.views import bp as recommend_bp
     from lms.reports.assessment_views import bp as assessment_reports_bp
+    from lms.reports.dashboard_views import bp as report_dashboard_bp
+    from lms.reports.esf_views import bp as esf_reports_bp
+    from lms.reports.programme_views import bp as programmes_bp
     from lms.transfer.editor_views import bp as transfer_editor_bp
     from lms.transfer.views import bp as transfer_bp
 
@@ -166,6 +169,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_requests_bp, url_prefix="/samordning/onskemal")
     app.register_blueprint(assessment_reports_bp, url_prefix="/rapporter/skattning")
     app.register_blueprint(recommend_bp, url_prefix="/rekommenderat")
+    app.register_blueprint(programmes_bp, url_prefix="/samordning/program")
+    app.register_blueprint(esf_reports_bp, url_prefix="/rapporter/esf")
+    app.register_blueprint(report_dashboard_bp, url_prefix="/rapporter")
     _wire_mail_hooks(app)
     _wire_plan_ranking(app)
     _wire_signals()

@@ -9,6 +9,7 @@ from lms.home import models as home_models
 from lms.notify import models as notify_models
 from lms.progress import models as progress_models
 from lms.recommend import models as recommend_models
+from lms.reports import models as reports_models
 from lms.transfer import models as transfer_models
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "outbox",
     "progress_models",
     "recommend_models",
+    "reports_models",
     "transfer_models",
 ]

@@ -24,6 +24,7 @@ PERMISSION_LABELS = {
     "course_owner": _l("Course owner"),
     "coordinator": _l("Coordinator"),
     "admin": _l("Administrator"),
+    "reporting": _l("Funder reporting"),
 }
 
 

@@ -23,6 +23,14 @@ class Gender(enum.StrEnum):
     UNSTATED = "unstated"
 
 
+class ReportScope(enum.StrEnum):
+    """What a coordinator's reports cover: their department, their organisation or all."""
+
+    DEPARTMENT = "department"
+    ORGANISATION = "organisation"
+    ALL = "all"
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
 
@@ -69,7 +77,10 @@ class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("gender IN ('woman', 'man', 'non_binary', 'unstated')", name="gender"),
-        CheckConstraint("permissions >= 0 AND permissions < 16", name="permissions"),
+        CheckConstraint("permissions >= 0 AND permissions < 32", name="permissions"),
+        CheckConstraint(
+            "report_scope IN ('department', 'organisation', 'all')", name="report_scope"
+        ),
         CheckConstraint("session_version >= 1", name="session_version"),
         CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
         Index("ix_users_name", "name"),
@@ -93,6 +104,10 @@ class User(UserMixin, Base):
     gender: Mapped[str] = mapped_column(String(16), default=Gender.UNSTATED)
     is_protected_identity: Mapped[bool] = mapped_column(default=False)
     permissions: Mapped[int] = mapped_column(default=0)
+    # Coordinators: what their reports cover (admins always see everything).
+    report_scope: Mapped[str] = mapped_column(
+        String(16), default=ReportScope.ORGANISATION, server_default="organisation"
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     session_version: Mapped[int] = mapped_column(default=1)

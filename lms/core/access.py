@@ -27,6 +27,8 @@ class Permission(enum.IntFlag):
     COURSE_OWNER = 2
     COORDINATOR = 4
     ADMIN = 8
+    # May read the funder's per-person hours listing (names and hours, never assessments).
+    REPORTING = 16
 
     @classmethod
     def from_name(cls, name: str) -> Permission:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from lms.accounts.models import User
@@ -17,6 +17,7 @@ from lms.core.i18n import _l
 from lms.progress.bookings import lock_session, lowest_free_seat
 from lms.progress.models import Booking, Completion
 from lms.progress.services import record_completion
+from lms.progress.signals import completion_removed
 from lms.transfer.services import ask_for_missing_pre_tasks
 
 WALK_IN_RESULTS = 20
@@ -95,13 +96,17 @@ def _credit(
 
 def _uncredit(session: Session, activity_session: ActivitySession, user_id: int) -> None:
     # A correction (attended → no-show) takes back only what attendance credited.
-    session.execute(
-        delete(Completion).where(
+    credited = session.scalars(
+        select(Completion).where(
             Completion.user_id == user_id,
             Completion.occurrence_key == occurrence_key(activity_session),
             Completion.source == "attendance",
         )
-    )
+    ).all()
+    for completion in credited:
+        completion_removed.send(None, session=session, completion=completion)
+        session.delete(completion)
+    session.flush()
 
 
 def _add_walk_in(

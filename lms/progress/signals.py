@@ -11,3 +11,8 @@ _signals = Namespace()
 # session to write through; receivers add/flush, never commit), `completion` (the new
 # Completion) and `user` (its User). Receivers must not raise for ordinary data.
 completion_recorded = _signals.signal("completion-recorded")
+
+# Sent just before a completion row is deleted (an attendance corrected to no-show), inside
+# the caller's transaction, with `session` and `completion` (still loaded, so receivers can
+# read what it credited). Reports keep their programme summaries in step through it.
+completion_removed = _signals.signal("completion-removed")
