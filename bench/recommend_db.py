@@ -204,8 +204,9 @@ def _doings(session: Session, org: Organisation) -> None:
         {"user_id": p.id, "activity_id": a, "session_id": None,
          "occurrence_key": f"activity:{a}", "title": org.activities[a].title,
          "completed_at": when, "completed_on": local_date(when),
-         "credited_minutes": org.activities[a].minutes, "source": "catalogue", "verified_by_id": None, "department_id": p.department_id,
-         "organisation_id": 1, "is_pre_task_missing": False, "created_at": when}
+         "credited_minutes": org.activities[a].minutes, "source": "catalogue",
+         "verified_by_id": None, "department_id": p.department_id, "organisation_id": 1,
+         "is_pre_task_missing": False, "created_at": when}
         for p in org.people.values() for a, when in p.completed.items()
     ))  # fmt: skip
     _put(session, NotInterested, (

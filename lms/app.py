@@ -182,9 +182,11 @@ def _wire_signals() -> None:
     from lms.assessment.goal_progress import on_completion_recorded
     from lms.progress.signals import completion_recorded
     from lms.recommend import receivers
+    from lms.reports import esf_summary
 
     completion_recorded.connect(on_completion_recorded)
     receivers.connect()  # after goal progress: a completion moves goals, then marks stale
+    esf_summary.connect()  # programme summaries follow every completion written or removed
 
 
 def _wire_mail_hooks(app: Flask) -> None:

@@ -90,6 +90,7 @@ def init_command(demo: bool) -> None:
         )
     if demo:
         _load_demo_assessments()
+        _load_demo_history()
         _refresh_recommendations()
         _print_demo_logins()
 
@@ -124,6 +125,18 @@ def _load_demo_assessments() -> None:
     with db.transaction() as session:
         load_demo_assessments(session, local_date(utcnow()))
     click.echo("demo assessment rounds: loaded")
+
+
+def _load_demo_history() -> None:
+    """Learning since the programme began (needs the content and the organisation), then the
+    programmes' ESF summaries rebuilt whole."""
+    from lms.reports.demo import load_demo_history
+    from lms.reports.esf_summary import rebuild_all
+
+    with db.transaction() as session:
+        history = load_demo_history(session, local_date(utcnow()))
+        rebuild_all(session)
+    click.echo(f"demo learning history: {history.summary()}")
 
 
 def _refresh_recommendations() -> None:

@@ -36,6 +36,7 @@ from lms.core.retention import cleanup_retention
 from lms.notify.jobs import send_weekly_digest
 from lms.progress.jobs import send_session_reminders
 from lms.recommend.jobs import refresh_recommendations, refresh_stale_recommendations
+from lms.reports.jobs import rebuild_programme_summaries
 from lms.transfer.jobs import send_transfer_reminders
 
 JOBS: tuple[JobSpec, ...] = (
@@ -115,6 +116,14 @@ JOBS: tuple[JobSpec, ...] = (
         description="Recompute every active person's recommendations",
         trigger="cron",
         trigger_args={"hour": 3, "minute": 45},
+        lease_seconds=1800,
+    ),
+    JobSpec(
+        name="rebuild_programme_summaries",
+        func=rebuild_programme_summaries,
+        description="Rebuild every programme's ESF summary from its completions",
+        trigger="cron",
+        trigger_args={"hour": 4, "minute": 10},
         lease_seconds=1800,
     ),
 )

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectField
 
 from lms.accounts import queries, services
 from lms.accounts.forms import (
@@ -19,12 +20,13 @@ from lms.accounts.forms import (
     UserFilterForm,
 )
 from lms.accounts.mails import send_invitation
-from lms.accounts.models import Department, JobRole, User
+from lms.accounts.models import Department, JobRole, ReportScope, User
 from lms.core.access import ALL_PERMISSIONS, Permission, requires
 from lms.core.audit import AuditEvent
 from lms.core.db import db
 from lms.core.errors import DomainError
 from lms.core.forms import options
+from lms.core.i18n import _l
 from lms.core.outbox import (
     MailStatus,
     OutboxEmail,
@@ -37,6 +39,17 @@ from lms.core.pagination import paginate
 
 bp = Blueprint("admin", __name__)
 admin_only = requires(Permission.ADMIN)
+REPORT_SCOPE_LABELS = {
+    ReportScope.DEPARTMENT: _l("Own department"),
+    ReportScope.ORGANISATION: _l("Own organisation"),
+    ReportScope.ALL: _l("All organisations"),
+}
+
+
+class UserScopeEditForm(UserEditForm):
+    """The user form with what a coordinator's reports cover (checked by the service)."""
+
+    report_scope = SelectField(_l("Report scope"), coerce=str, validate_choice=False)
 
 
 def _page_arg() -> int:
@@ -111,7 +124,7 @@ def _load_user(user_id: int) -> User:
 @admin_only
 def edit_user(user_id: int) -> Any:
     user = _load_user(user_id)
-    form = UserEditForm(obj=user if request.method == "GET" else None)
+    form = UserScopeEditForm(obj=user if request.method == "GET" else None)
     depts = [
         d
         for d in queries.list_departments(db.session())
@@ -132,6 +145,7 @@ def edit_user(user_id: int) -> Any:
         ]
     )
     form.permissions.choices = options([(p.key, PERMISSION_LABELS[p.key]) for p in ALL_PERMISSIONS])
+    form.report_scope.choices = options(REPORT_SCOPE_LABELS.items())
     if request.method == "GET":
         form.department_id.data = user.department_id or 0
         form.job_role_id.data = user.job_role_id or 0
@@ -150,6 +164,7 @@ def edit_user(user_id: int) -> Any:
                 job_role_id=form.job_role_id.data or None,
                 manager_id=form.manager_id.data or None,
                 permissions=flags,
+                report_scope=form.report_scope.data,
             )
         except DomainError as error:
             db.session.rollback()

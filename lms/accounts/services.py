@@ -9,7 +9,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.accounts.models import AuthToken, Department, Gender, JobRole, Organisation, User
+from lms.accounts.models import (
+    AuthToken,
+    Department,
+    Gender,
+    JobRole,
+    Organisation,
+    ReportScope,
+    User,
+)
 from lms.accounts.queries import get_user_by_email, normalise_email
 from lms.core.access import Permission
 from lms.core.audit import record_event
@@ -191,8 +199,10 @@ def update_user(
     job_role_id: int | None,
     manager_id: int | None,
     permissions: Permission,
+    report_scope: str | None = None,
 ) -> list[str]:
-    """An admin changes a user's placement and permissions; returns what changed."""
+    """An admin changes a user's placement, permissions and (when given) report scope;
+    returns what changed."""
     department = session.get(Department, department_id) if department_id else None
     if department_id and department is None:
         raise ValidationError(_l("Unknown department."), field="department_id")
@@ -213,11 +223,17 @@ def update_user(
         raise ValidationError(
             _l("You cannot remove your own admin permission."), field="permissions"
         )
+    if report_scope is not None and report_scope not in set(ReportScope):
+        raise ValidationError(
+            _l("Choose what the reports cover: own department, own organisation or all."),
+            field="report_scope",
+        )
     new = {
         "department_id": department_id or None,
         "job_role_id": job_role_id or None,
         "manager_id": manager_id or None,
         "permissions": int(permissions),
+        "report_scope": user.report_scope if report_scope is None else report_scope,
     }
     changed = [key for key, value in new.items() if getattr(user, key) != value]
     if changed:

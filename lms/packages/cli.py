@@ -16,7 +16,8 @@ MAX_LISTED = 10
 
 @click.group("content")
 def content_group() -> None:
-    """Import and export content packages (framework, activities, courses, theme months)."""
+    """Import and export content packages (framework, activities, courses, theme months,
+    programmes)."""
 
 
 def run_import(
@@ -40,13 +41,17 @@ def run_import(
         for line in error.errors:
             click.echo(line, err=True)
         click.echo(f"{len(error.errors)} problem(s) in {directory}; nothing imported", err=True)
-        if any(": unknown department " in line for line in error.errors):
+        unknown = (": unknown department ", ": unknown organisation ")
+        if any(marker in line for line in error.errors for marker in unknown):
             hint = "import the organisation first, or use --skip-unknown-departments"
             click.echo(f"hint: {hint}", err=True)
         raise click.exceptions.Exit(1) from None
     click.echo(f"content: {result.summary()}")
     _note("owner e-mails match no user and were left out", result.unknown_owners)
     _note("department names match no department and were left out", result.unknown_departments)
+    _note(
+        "organisation names match no organisation and were left out", result.unknown_organisations
+    )
     return result
 
 
@@ -61,7 +66,8 @@ def _note(what: str, names: list[str]) -> None:
 @click.option(
     "--skip-unknown-departments",
     is_flag=True,
-    help="Leave out department names no organisation has instead of refusing the package.",
+    help="Leave out department (and programme organisation) names no organisation has instead "
+    "of refusing the package.",
 )
 def import_command(directory: Path, skip_unknown_departments: bool) -> None:
     """Validate a package directory, then create or update what it holds (idempotent)."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+_YAML_DATE_RE = re.compile(r"(?<![\w-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w-])")
 
 Path_ = tuple[str | int, ...]  # mapping keys (as written) and list indexes
 # libyaml when installed: the pure-Python parser takes most of an import's time.
@@ -53,9 +57,23 @@ def load_yaml(text: str, first_line: int = 1) -> YamlDocument:
             document.data = loader.construct_document(node)
     except yaml.YAMLError as error:
         document.errors.append(_yaml_error(error, first_line))
+    except ValueError as error:  # PyYAML builds dates itself and refuses impossible ones
+        line = first_line - 1 + _impossible_date_line(text)
+        document.errors.append((line, f"invalid date: {error}"))
     finally:
         loader.dispose()
     return document
+
+
+def _impossible_date_line(text: str) -> int:
+    """The line of the first YYYY-MM-DD that is no date (2025-13-01), else 1."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _YAML_DATE_RE.finditer(line):
+            try:
+                date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return number
+    return 1
 
 
 def _yaml_error(error: yaml.YAMLError, first_line: int) -> tuple[int, str]:

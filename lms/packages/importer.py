@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.accounts.models import Department, JobRole
+from lms.accounts.models import Department, JobRole, Organisation
 from lms.catalog.models import Activity
 from lms.catalog.signals import activities_changed
 from lms.catalog.uploads import upload_resolver
@@ -17,6 +17,7 @@ from lms.core.audit import AuditEvent, record_event
 from lms.framework.models import Competence, Subject
 from lms.packages.activity_importer import ActivityImport
 from lms.packages.framework_importer import upsert_framework
+from lms.packages.programme_importer import ProgrammeImport
 from lms.packages.reader import Known, read_package
 from lms.packages.records import Package
 from lms.packages.results import PackageInvalid, PackageResult, Tally
@@ -36,13 +37,21 @@ def upload_folder() -> Path:
 
 
 def load_known(session: Session, *, departments: bool = True) -> Known:
-    """The names in the database a package may refer to (departments only when checked)."""
+    """The names in the database a package may refer to (departments and organisations only
+    when checked)."""
+    pairs = select(Organisation.name, Department.name).join(
+        Department, Department.organisation_id == Organisation.id
+    )
     return Known(
         competences=set(session.scalars(select(Competence.code))),
         subjects=set(session.scalars(select(Subject.slug))),
         job_roles=set(session.scalars(select(JobRole.name))),
         activities=set(session.scalars(select(Activity.slug))),
         departments=set(session.scalars(select(Department.name))) if departments else None,
+        organisations=set(session.scalars(select(Organisation.name))) if departments else None,
+        organisation_departments=(
+            {(org, dept) for org, dept in session.execute(pairs)} if departments else None
+        ),
         image_url=upload_resolver(session),
     )
 
@@ -86,7 +95,8 @@ def import_package(
     `shift_themes_to` moves the theme months by whole months so that the latest one is in
     that date's month. Banners are stored in `uploads` (default: the instance's). With
     `skip_unknown_departments`, department names no organisation has are left out (a
-    package from elsewhere, or content loaded before the organisation) instead of refused.
+    package from elsewhere, or content loaded before the organisation) instead of refused,
+    and so are a programme's organisation names.
     """
     known = load_known(session, departments=not skip_unknown_departments)
     package, problems = read_package(directory, known)
@@ -112,8 +122,12 @@ def import_package(
         skip_unknown_departments=skip_unknown_departments,
         upload_folder=uploads or upload_folder(),
     ).run(package.themes)  # fmt: skip
+    ProgrammeImport(
+        session, result, actor_id=actor_id, skip_unknown_departments=skip_unknown_departments
+    ).run(package.programmes)
     result.unknown_owners = sorted(set(result.unknown_owners))
     result.unknown_departments = sorted(set(result.unknown_departments))
+    result.unknown_organisations = sorted(set(result.unknown_organisations))
     if result.changed:
         record_event(
             session,

@@ -13,6 +13,7 @@ from lms.core.markdown import ImageUrl
 from lms.packages.checks import Fields, Sink
 from lms.packages.framework_reader import SLUG_PATTERN, read_framework
 from lms.packages.frontmatter import read_text, split_front_matter
+from lms.packages.programme_reader import read_programmes
 from lms.packages.records import ActivityRecord, FrameworkRecord, LessonRecord, Package
 from lms.packages.tasks_reader import check_body, read_sessions, read_tasks
 from lms.packages.theme_reader import read_themes
@@ -42,6 +43,9 @@ class Known:
     job_roles: set[str] = field(default_factory=set)
     activities: set[str] = field(default_factory=set)  # slugs a theme month may curate
     departments: set[str] | None = None  # None: department names are not checked
+    # A programme's whole organisations and (organisation, department) pairs; None: unchecked.
+    organisations: set[str] | None = None
+    organisation_departments: set[tuple[str, str]] | None = None
     image_url: ImageUrl | None = None  # how the catalogue resolves image names (uploads)
 
     def with_framework(self, framework: FrameworkRecord) -> Known:
@@ -83,8 +87,14 @@ def read_package(directory: Path, known: Known | None = None) -> tuple[Package, 
         image_url=known.image_url,
     )
     problems += found
+    package.programmes, found = read_programmes(
+        directory,
+        organisations=known.organisations,
+        departments=known.organisation_departments,
+    )
+    problems += found
     empty = package.framework is None and not package.activities and not package.themes
-    if empty and not problems:
+    if empty and not package.programmes and not problems:
         where = "no framework.yaml, activities/, courses/ or themes/ found"
         problems.append(f"{directory.name}:1: {where}")
     return package, problems

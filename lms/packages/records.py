@@ -156,10 +156,28 @@ class ThemeRecord:
 
 
 @dataclass
+class ProgrammeRecord:
+    """One programme file, `programmes/<slug>.yaml` (see lms.packages.programme_reader)."""
+
+    slug: str
+    path: str  # relative to the package, e.g. "programmes/digitalt-kompetenslyft.yaml"
+    name: str = ""
+    description: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+    organisations: list[str] = field(default_factory=list)  # names of whole organisations
+    departments: list[tuple[str, str]] = field(default_factory=list)  # (organisation, name)
+    target_participants: int | None = None
+    target_hours: int | None = None
+    target_hours_per_participant: float | None = None
+
+
+@dataclass
 class Package:
     framework: FrameworkRecord | None = None
     activities: list[ActivityRecord] = field(default_factory=list)
     themes: list[ThemeRecord] = field(default_factory=list)
+    programmes: list[ProgrammeRecord] = field(default_factory=list)
 
 
 def add_months(day: date | None, months: int) -> date | None:

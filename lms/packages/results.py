@@ -57,10 +57,12 @@ class PackageResult:
     sessions: Tally = field(default_factory=Tally)
     tasks: Tally = field(default_factory=Tally)
     themes: Tally = field(default_factory=Tally)  # theme months
+    programmes: Tally = field(default_factory=Tally)
     shifted_weeks: int = 0
     shifted_months: int = 0  # the demo's theme months (negative: moved back)
     unknown_owners: list[str] = field(default_factory=list)  # skipped e-mails, sorted
     unknown_departments: list[str] = field(default_factory=list)  # skipped when asked to
+    unknown_organisations: list[str] = field(default_factory=list)  # a programme's, skipped too
     # Activities saved, with sessions changed, or in a changed published theme month: what
     # `import_package` tells the recommendations about (lms.catalog.signals).
     changed_activity_ids: set[int] = field(default_factory=set)
@@ -69,7 +71,8 @@ class PackageResult:
     def changed(self) -> int:
         """The number of rows created, updated or deleted (0: the import changed nothing)."""
         tallies = (self.framework, self.activities, self.courses, self.lessons, self.sessions)
-        return sum(tally.changed for tally in (*tallies, self.tasks, self.themes))
+        others = (self.tasks, self.themes, self.programmes)
+        return sum(tally.changed for tally in (*tallies, *others))
 
     def summary(self) -> str:
         framework = (
@@ -90,11 +93,16 @@ class PackageResult:
         if self.themes.total or self.themes.changed:
             moved = f", moved {self.shifted_months:+d} months" if self.shifted_months else ""
             parts.append(f"{self.themes.total} theme months {_triple(self.themes)}{moved}")
+        if self.programmes.total or self.programmes.changed:
+            parts.append(f"{self.programmes.total} programmes {_triple(self.programmes)}")
         return "; ".join(parts) + ("" if self.changed else "; no changes")
 
     def counts(self) -> dict[str, Any]:
         """Plain numbers for the audit trail."""
-        names = ("framework", "activities", "courses", "lessons", "sessions", "tasks", "themes")
+        names = (
+            "framework", "activities", "courses", "lessons", "sessions", "tasks", "themes",
+            "programmes",
+        )  # fmt: skip
         return {name: vars(getattr(self, name)) for name in names} | {
             "shifted_weeks": self.shifted_weeks,
             "shifted_months": self.shifted_months,

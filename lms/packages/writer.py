@@ -20,6 +20,7 @@ from lms.accounts.models import JobRole
 from lms.catalog.models import Activity, ActivityCompetence, Format, Status
 from lms.framework.models import CompetenceArea, RoleExpectation, Subject
 from lms.packages.importer import upload_folder
+from lms.packages.programme_writer import list_programmes_to_export, programme_file
 from lms.packages.records import to_local_text
 from lms.packages.task_writer import lesson_files, session_items, task_items
 from lms.packages.theme_writer import banner_path, list_themes, theme_file
@@ -35,6 +36,7 @@ class ExportResult:
     courses: int = 0
     lessons: int = 0
     themes: int = 0
+    programmes: int = 0
     written: set[Path] = field(default_factory=set)
     removed: list[Path] = field(default_factory=list)
     missing_banners: list[str] = field(default_factory=list)  # theme keys, banner left out
@@ -49,7 +51,7 @@ class ExportResult:
         return (
             f"{len(self.written)} files: framework ({self.competences} competences), "
             f"{self.activities} activities, {self.courses} courses with {self.lessons} lessons, "
-            f"{self.themes} theme months{removed}{missing}"
+            f"{self.themes} theme months, {self.programmes} programmes{removed}{missing}"
         )
 
 
@@ -67,7 +69,8 @@ def front_matter_file(meta: dict[str, Any], body: str) -> str:
 def export_package(
     session: Session, directory: Path, *, uploads: Path | None = None
 ) -> ExportResult:
-    """Write the package into `directory`; stale files of activities/, courses/, themes/ go.
+    """Write the package into `directory`; stale files of activities/, courses/, themes/ and
+    programmes/ go.
 
     Banners are read from `uploads` (default: the instance's upload folder).
     """
@@ -90,6 +93,10 @@ def export_package(
             _write(path, front_matter_file(meta, activity.body), result)
             result.activities += 1
     _export_themes(session, directory / "themes", uploads or upload_folder(), result)
+    for programme in list_programmes_to_export(session):
+        path = directory / "programmes" / f"{programme.slug}.yaml"
+        _write(path, programme_file(programme), result)
+        result.programmes += 1
     _remove_stale(directory, result)
     return result
 
@@ -121,6 +128,7 @@ def _remove_stale(directory: Path, result: ExportResult) -> None:
         *(directory / "activities").glob("*.md"),
         *(directory / "courses").glob("*/*.md"),
         *(directory / "themes").glob("*.md"),
+        *(directory / "programmes").glob("*.yaml"),
         *(p for p in (directory / "themes" / "images").glob("*") if _is_visible_file(p)),
     ]
     for path in sorted(stale):

@@ -295,3 +295,32 @@ def round_lines(summaries: list[RoundSummary]) -> dict[int, RoundLine]:
     return {
         s.round.id: RoundLine(cell(s, "respondents"), cell(s, "response_rate")) for s in summaries
     }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a reader's figures cover, as the page states it: "Avgränsning: Kulturförvaltningen",
+    "Avdelning: Stadsbiblioteket (Kulturförvaltningen)". No lines: the scope covers nobody."""
+
+    lines: list[str]
+
+    @property
+    def covers_nobody(self) -> bool:
+        return not self.lines
+
+
+def scope(organisations: list[str], departments: list[tuple[str, str]]) -> Scope:
+    """The scope's lines from its organisations' names and its (department, organisation)
+    names."""
+    lines = []
+    if organisations:
+        lines.append(gettext("Scope: %(names)s", names=", ".join(organisations)))
+    if departments:
+        names = ", ".join(
+            f"{department} ({organisation})" for department, organisation in departments
+        )
+        if len(departments) == 1:
+            lines.append(gettext("Department: %(names)s", names=names))
+        else:
+            lines.append(gettext("Departments: %(names)s", names=names))
+    return Scope(lines)

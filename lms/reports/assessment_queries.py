@@ -1,19 +1,49 @@
 """Reads for assessment analytics: a round's ratings and population as plain rows, in a few big
-queries (only the columns the figures need: never a comment, never a name of a person)."""
+queries (only the columns the figures need: never a comment, never a name of a person).
+
+Every read takes the reader's `coverage` (`lms.reports.scope.reader_coverage`; None: everything).
+A person passes when their organisation is one of the coverage's organisations or their
+department one of its departments: for an assessment, the department it was made in (its
+snapshot; the person's current organisation when the snapshot has no department), for a
+targeted person without an assessment, their current department and organisation. The filter
+is part of each query, so a scoped report takes as many queries as a whole one."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Executable, Select, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from lms.accounts.models import Department, JobRole, Organisation, User
-from lms.assessment.models import COUNTED_STATUSES, Assessment, AssessmentRound, Rating
+from lms.assessment.models import (
+    COUNTED_STATUSES,
+    Assessment,
+    AssessmentRound,
+    Rating,
+    round_departments,
+    round_organisations,
+)
 from lms.assessment.rounds_base import targeted_user_ids
 from lms.framework.models import Competence, CompetenceArea, RoleExpectation
 from lms.reports.assessment_metrics import Person, RatingTuple
+from lms.reports.esf_data import Coverage
 
 _COUNTED = Assessment.status.in_(COUNTED_STATUSES)
 _RATED = or_(Rating.self_level.is_not(None), Rating.agreed_level.is_not(None))
@@ -27,21 +57,124 @@ def get_round_by_name(session: Session, name: str) -> AssessmentRound | None:
     return session.scalar(select(AssessmentRound).where(AssessmentRound.name == name))
 
 
-def list_report_rounds(session: Session) -> list[AssessmentRound]:
-    """Every round, newest first."""
+def _either(parts: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """Any of `parts`; nothing passes when there are none (an empty coverage)."""
+    return or_(*parts) if parts else false()
+
+
+def assessment_in(coverage: Coverage) -> ColumnElement[bool]:
+    """Whether an assessment was made within `coverage`: its department (snapshot) is covered
+    or belongs to a covered organisation; without a department, the person's organisation."""
+    departments, organisations = sorted(coverage.department_ids), sorted(coverage.organisation_ids)
+    parts: list[ColumnElement[bool]] = []
+    if departments:
+        parts.append(Assessment.department_id.in_(departments))
+    if organisations:
+        parts.append(
+            Assessment.department_id.in_(
+                select(Department.id).where(Department.organisation_id.in_(organisations))
+            )
+        )
+        parts.append(
+            and_(
+                Assessment.department_id.is_(None),
+                Assessment.user_id.in_(
+                    select(User.id).where(User.organisation_id.in_(organisations))
+                ),
+            )
+        )
+    return _either(parts)
+
+
+def _person_in(person: Any, coverage: Coverage) -> ColumnElement[bool]:
+    """Whether a person (the `users` table or an alias of it) is now within `coverage`."""
+    parts: list[ColumnElement[bool]] = []
+    if coverage.department_ids:
+        parts.append(person.department_id.in_(sorted(coverage.department_ids)))
+    if coverage.organisation_ids:
+        parts.append(person.organisation_id.in_(sorted(coverage.organisation_ids)))
+    return _either(parts)
+
+
+def _scoped(condition: Any, coverage: Coverage | None) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE clauses limiting a read to `coverage`: none when it covers everything."""
+    return () if coverage is None else (condition(coverage),)
+
+
+def round_meets(coverage: Coverage) -> ColumnElement[bool]:
+    """Whether a round targets anyone within `coverage`: one of its organisations is covered
+    or holds a covered department, or one of its departments is covered or belongs to a
+    covered organisation."""
+    departments, organisations = sorted(coverage.department_ids), sorted(coverage.organisation_ids)
+    by_organisation: list[ColumnElement[bool]] = []
+    by_department: list[ColumnElement[bool]] = []
+    if organisations:
+        by_organisation.append(round_organisations.c.organisation_id.in_(organisations))
+        by_department.append(
+            round_departments.c.department_id.in_(
+                select(Department.id).where(Department.organisation_id.in_(organisations))
+            )
+        )
+    if departments:
+        by_organisation.append(
+            round_organisations.c.organisation_id.in_(
+                select(Department.organisation_id).where(Department.id.in_(departments))
+            )
+        )
+        by_department.append(round_departments.c.department_id.in_(departments))
+    if not by_organisation:
+        return false()
+    return or_(
+        exists().where(
+            round_organisations.c.round_id == AssessmentRound.id, _either(by_organisation)
+        ),
+        exists().where(round_departments.c.round_id == AssessmentRound.id, _either(by_department)),
+    )
+
+
+def list_report_rounds(session: Session, coverage: Coverage | None = None) -> list[AssessmentRound]:
+    """Every round (that targets anyone within `coverage`), newest first."""
     return list(
         session.scalars(
-            select(AssessmentRound).order_by(
-                AssessmentRound.opens_on.desc(), AssessmentRound.id.desc()
-            )
+            select(AssessmentRound)
+            .where(*_scoped(round_meets, coverage))
+            .order_by(AssessmentRound.opens_on.desc(), AssessmentRound.id.desc())
         )
     )
 
 
-def list_rating_rows(session: Session, round_id: int) -> list[RatingTuple]:
-    """Each rating of the round's counted assessments as a tuple in RatingRow's field order,
-    with the expected level for the role the assessment was made in (its snapshot); ratings
-    without any level are left out."""
+def list_scope_names(
+    session: Session, coverage: Coverage
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The names of a coverage, for saying what a report covers: its organisations, and its
+    departments as (department, organisation), each sorted by name (one query)."""
+    departments = select(Organisation.name, Department.name.label("department")).join(
+        Department, Department.organisation_id == Organisation.id
+    )
+    stmt = union_all(
+        select(Organisation.name, cast(null(), String).label("department")).where(
+            Organisation.id.in_(sorted(coverage.organisation_ids))
+        ),
+        departments.where(Department.id.in_(sorted(coverage.department_ids))),
+    )
+    organisations: list[str] = []
+    named: list[tuple[str, str]] = []
+    for organisation, department in session.execute(stmt):
+        if department is None:
+            organisations.append(organisation)
+        else:
+            named.append((department, organisation))
+    return sorted(organisations, key=str.casefold), sorted(
+        named, key=lambda pair: (pair[0].casefold(), pair[1].casefold())
+    )
+
+
+def list_rating_rows(
+    session: Session, round_id: int, coverage: Coverage | None = None
+) -> list[RatingTuple]:
+    """Each rating of the round's counted assessments (made within `coverage`) as a tuple in
+    RatingRow's field order, with the expected level for the role the assessment was made in
+    (its snapshot); ratings without any level are left out."""
     stmt = (
         select(
             Assessment.user_id,
@@ -63,7 +196,7 @@ def list_rating_rows(session: Session, round_id: int) -> list[RatingTuple]:
                 RoleExpectation.competence_id == Rating.competence_id,
             ),
         )
-        .where(Assessment.round_id == round_id, _COUNTED, _RATED)
+        .where(Assessment.round_id == round_id, _COUNTED, _RATED, *_scoped(assessment_in, coverage))
     )
     return _plain_rows(session, stmt)  # tuples of the columns above
 
@@ -84,8 +217,10 @@ def _plain_rows(session: Session, stmt: Executable) -> list[tuple[Any, ...]]:
         result.close()
 
 
-def _population(round_id: int) -> Select[tuple[int, int | None, int | None]]:
-    """(user, job role, department) of everyone the round concerns.
+def _population(
+    round_id: int, coverage: Coverage | None = None
+) -> Select[tuple[int, int | None, int | None]]:
+    """(user, job role, department) of everyone the round concerns (within `coverage`).
 
     Those with a counted assessment, and the targeted active people; the role and department
     are the assessment's snapshot when the person has one in the round, else their current.
@@ -96,10 +231,12 @@ def _population(round_id: int) -> Select[tuple[int, int | None, int | None]]:
     ).where(
         Assessment.round_id == round_id,
         or_(_COUNTED, Assessment.user_id.in_(targeted_user_ids(round_id))),
+        *_scoped(assessment_in, coverage),
     )
     without = select(person.id, person.job_role_id, person.department_id).where(
         person.id.in_(targeted_user_ids(round_id)),
         ~exists().where(Assessment.round_id == round_id, Assessment.user_id == person.id),
+        *_scoped(lambda covered: _person_in(person, covered), coverage),
     )
     return union_all(with_assessment, without)  # type: ignore[return-value]
 
@@ -117,10 +254,12 @@ def list_applicable_codes(session: Session) -> dict[int, frozenset[str]]:
     return {role_id: frozenset(found) for role_id, found in codes.items()}
 
 
-def list_round_people(session: Session, round_id: int) -> list[Person]:
-    """Everyone the round concerns, keyed by department and job role names."""
+def list_round_people(
+    session: Session, round_id: int, coverage: Coverage | None = None
+) -> list[Person]:
+    """Everyone the round concerns (within `coverage`), keyed by department and job role names."""
     applicable = list_applicable_codes(session)
-    population = _population(round_id).subquery()
+    population = _population(round_id, coverage).subquery()
     stmt = (
         select(
             population.c.user_id,
@@ -146,19 +285,24 @@ def list_round_people(session: Session, round_id: int) -> list[Person]:
     ]
 
 
-def count_respondents_by_round(session: Session) -> dict[int, int]:
-    """Round id → people with at least one rating in a counted assessment."""
+def count_respondents_by_round(
+    session: Session, coverage: Coverage | None = None
+) -> dict[int, int]:
+    """Round id → people with at least one rating in a counted assessment (within `coverage`)."""
     rows = session.execute(
         select(Assessment.round_id, func.count(func.distinct(Assessment.user_id)))
         .join(Rating, Rating.assessment_id == Assessment.id)
-        .where(_COUNTED, _RATED)
+        .where(_COUNTED, _RATED, *_scoped(assessment_in, coverage))
         .group_by(Assessment.round_id)
     )
     return {round_id: count for round_id, count in rows}
 
 
-def count_applicable_ratings(session: Session) -> dict[int, dict[int, int]]:
-    """Round id → competence id → ratings of it by people to whom it applies."""
+def count_applicable_ratings(
+    session: Session, coverage: Coverage | None = None
+) -> dict[int, dict[int, int]]:
+    """Round id → competence id → ratings of it by people to whom it applies (within
+    `coverage`)."""
     rows = session.execute(
         select(Assessment.round_id, Rating.competence_id, func.count())
         .select_from(Rating)
@@ -170,7 +314,7 @@ def count_applicable_ratings(session: Session) -> dict[int, dict[int, int]]:
                 RoleExpectation.competence_id == Rating.competence_id,
             ),
         )
-        .where(_COUNTED, _RATED)
+        .where(_COUNTED, _RATED, *_scoped(assessment_in, coverage))
         .group_by(Assessment.round_id, Rating.competence_id)
     )
     counts: dict[int, dict[int, int]] = defaultdict(dict)
@@ -179,13 +323,16 @@ def count_applicable_ratings(session: Session) -> dict[int, dict[int, int]]:
     return dict(counts)
 
 
-def count_population_by_role(session: Session, round_ids: list[int]) -> dict[int, dict[int, int]]:
-    """Round id → job role id → people the round concerns in that role (one query)."""
+def count_population_by_role(
+    session: Session, round_ids: list[int], coverage: Coverage | None = None
+) -> dict[int, dict[int, int]]:
+    """Round id → job role id → people the round concerns in that role (within `coverage`;
+    one query)."""
     if not round_ids:
         return {}
     parts = []
     for round_id in round_ids:
-        population = _population(round_id).subquery()
+        population = _population(round_id, coverage).subquery()
         parts.append(
             select(
                 literal(round_id).label("round_id"),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from lms.assessment.models import AssessmentRound
 from lms.reports import assessment_queries as queries
 from lms.reports.assessment_metrics import RoundFigures, compute_round, response_rate
+from lms.reports.esf_data import Coverage
 from lms.reports.suppression import Cell, FigureKey, delta, suppress_group
 
 ROUND_FIGURES = ("respondents", "response_rate", "share_with_needs", "high_motivation")
@@ -105,12 +106,18 @@ def _breakdowns(figures: RoundFigures) -> dict[str, list[dict[str, Any]]]:
 
 
 def compute_round_figures(
-    session: Session, round_: AssessmentRound, min_group_size: int, *, breakdowns: bool = True
+    session: Session,
+    round_: AssessmentRound,
+    min_group_size: int,
+    *,
+    breakdowns: bool = True,
+    coverage: Coverage | None = None,
 ) -> RoundFigures:
-    """Load the round's rows (three queries) and compute its suppressed figures."""
+    """Load the round's rows within `coverage` (None: everyone; three queries) and compute its
+    suppressed figures: groups are suppressed as they are within the coverage."""
     return compute_round(
-        queries.list_rating_rows(session, round_.id),
-        queries.list_round_people(session, round_.id),
+        queries.list_rating_rows(session, round_.id, coverage),
+        queries.list_round_people(session, round_.id, coverage),
         min_group_size,
         breakdowns=breakdowns,
     )
@@ -122,13 +129,17 @@ def build_assessment_report(
     compare: AssessmentRound | None = None,
     *,
     min_group_size: int,
+    coverage: Coverage | None = None,
 ) -> dict[str, Any]:
-    """The report of `round_` (DESIGN §5), compared with `compare` when given."""
-    figures = compute_round_figures(session, round_, min_group_size)
+    """The report of `round_` (DESIGN §5), compared with `compare` when given, counting only
+    the people within the reader's `coverage` (None: everyone, as `lms report assessment`)."""
+    figures = compute_round_figures(session, round_, min_group_size, coverage=coverage)
     report: dict[str, Any] = {"round": round_.name, **_group(figures.overall)}
     report["compare"] = None
     if compare is not None:
-        other = compute_round_figures(session, compare, min_group_size, breakdowns=False)
+        other = compute_round_figures(
+            session, compare, min_group_size, breakdowns=False, coverage=coverage
+        )
         report["compare"] = _compare(compare.name, figures, other)
     report.update(_breakdowns(figures))
     report["competence_areas"] = figures.competence_areas
@@ -145,13 +156,16 @@ class RoundSummary:
     response_rate: Cell
 
 
-def list_round_summaries(session: Session, min_group_size: int) -> list[RoundSummary]:
-    """Every round, newest first, with the same respondents and response rate as its report
-    (five queries whatever the number of rounds or people)."""
-    rounds = queries.list_report_rounds(session)
-    respondents = queries.count_respondents_by_round(session)
-    rated = queries.count_applicable_ratings(session)
-    population = queries.count_population_by_role(session, [r.id for r in rounds])
+def list_round_summaries(
+    session: Session, min_group_size: int, coverage: Coverage | None = None
+) -> list[RoundSummary]:
+    """Every round (that targets anyone within `coverage`), newest first, with the same
+    respondents and response rate as its report for that coverage (five queries whatever the
+    number of rounds or people)."""
+    rounds = queries.list_report_rounds(session, coverage)
+    respondents = queries.count_respondents_by_round(session, coverage)
+    rated = queries.count_applicable_ratings(session, coverage)
+    population = queries.count_population_by_role(session, [r.id for r in rounds], coverage)
     expectations = queries.list_expectations(session)
     summaries = []
     for round_ in rounds:

@@ -1,10 +1,11 @@
-"""Report commands: `lms report assessment` (and, later, `lms report esf`)."""
+"""Report commands: `lms report assessment` and `lms report esf`."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import date
 
 import click
 from flask import current_app
@@ -59,3 +60,95 @@ def assessment_command(round_name: str, compare_name: str | None, output: str) -
     writer.writeheader()
     writer.writerows(report_rows(report))
     click.echo(out.getvalue(), nl=False)
+
+
+def _iso_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        message = f"{option} must be a date as YYYY-MM-DD, not {value!r}"
+        raise click.ClickException(message) from None
+
+
+@report_group.command("esf")
+@click.option("--programme", "slug", help="The programme's slug (its whole period).")
+@click.option("--from", "date_from", help="First day of a period (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Last day of a period (YYYY-MM-DD).")
+@click.option("--department", "department_id", type=int, help="Only this department (its id).")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["json", "csv", "xlsx"]),
+    default="json",
+    show_default=True,
+)
+@click.option("--output", "path", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option(
+    "--sep",
+    type=click.Choice([",", ";"]),
+    default=",",
+    show_default=True,
+    help="CSV separator (`;` also writes decimal commas, for Excel in Swedish).",
+)
+def esf_command(
+    slug: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    department_id: int | None,
+    output: str,
+    path: str | None,
+    sep: str,
+) -> None:
+    """Print the ESF report of a programme or a period: everything, for every organisation.
+
+    JSON is the report of DESIGN §5 (numbers unrounded, hours = minutes / 60) with its stable
+    extras; CSV is one flat table (columns in lms/reports/esf_export.py); XLSX needs --output.
+    """
+    from lms.core.errors import DomainError
+    from lms.reports.esf_export import report_csv, report_xlsx
+    from lms.reports.esf_report import build_esf_report
+    from lms.reports.programmes import get_programme
+
+    if (slug is None) == (date_from is None and date_to is None):
+        raise click.ClickException("give either --programme SLUG or --from DATE --to DATE")
+    start, end = _iso_date(date_from, "--from"), _iso_date(date_to, "--to")
+    if slug is None and (start is None or end is None):
+        raise click.ClickException("a period needs both --from and --to")
+    if output == "xlsx" and path is None:
+        raise click.ClickException("--format xlsx writes a binary file: give --output FILE")
+    session = db.session()
+    programme = None
+    if slug is not None:
+        programme = get_programme(session, slug, None)
+        if programme is None:
+            raise click.ClickException(f"no programme has the slug {slug!r}")
+    try:
+        report = build_esf_report(
+            session,
+            programme=programme,
+            date_from=start,
+            date_to=end,
+            department_id=department_id,
+        )
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    if output == "json":
+        data = (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    elif output == "csv":
+        data = report_csv(report, delimiter=sep)
+    else:
+        data = report_xlsx(report, title=programme.name if programme is not None else None)
+    _write(data, path)
+
+
+def _write(data: bytes, path: str | None) -> None:
+    if path is None:
+        click.echo(data, nl=False)  # bytes go to the binary stdout
+        return
+    try:
+        with open(path, "wb") as file:
+            file.write(data)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None

@@ -145,7 +145,7 @@ def test_export_import_export_round_trip_is_byte_identical(
     files_a, files_b = _files(tmp_path / "A"), _files(tmp_path / "B")
     assert sorted(files_a) == sorted(files_b)
     assert [name for name in files_a if files_a[name] != files_b[name]] == []
-    assert len(files_a) == 1 + 41 + 4 + 16 + 3 + 3  # + theme months and their banners
+    assert len(files_a) == 1 + 41 + 4 + 16 + 3 + 3 + 1  # + theme months, banners, programme
 
 
 def test_export_keeps_what_the_content_says(session: Session, tmp_path: Path) -> None:

@@ -126,14 +126,25 @@ def test_the_page_shows_the_builders_report(app, session, client, auth, rounds) 
     assert report["respondents"] == 20
 
 
-def test_an_empty_round_says_so(session, client, auth) -> None:
+@pytest.mark.parametrize(
+    ("permissions", "message"),
+    [
+        (Permission.ADMIN, "Nobody has submitted an assessment in this round yet."),
+        # An organisation coordinator: nobody within their scope.
+        (
+            Permission.COORDINATOR,
+            "Nobody within your scope has submitted an assessment in this round yet.",
+        ),
+    ],
+)
+def test_an_empty_round_says_so(session, client, auth, permissions, message) -> None:
     where = org(session)
     round_ = round_for(session, where)
     person(session, where, "Stadsbiblioteket")
     session.commit()
-    login_as(session, auth, Permission.COORDINATOR)
+    login_as(session, auth, permissions)
     page = text(client.get(f"{BASE}/{round_.id}"))
-    assert sv("Nobody has submitted an assessment in this round yet.") in page
+    assert sv(message) in page
 
 
 def _queries_for(session, client, count_queries, size: int, suffix: str) -> tuple[int, int]:
