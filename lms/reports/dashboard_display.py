@@ -360,6 +360,7 @@ def page(data: DashboardData, today: date) -> dict[str, Any]:
         "progress_charts": progress_charts(data.report, today),
         "top_by_participants": by_people,
         "top_by_hours": by_hours,
+        "outside": _activity_line(data.outside, {}) if data.outside is not None else None,
         "feedback": feedback_view(data.feedback),
         "transfer": transfer_view(data.transfer),
     }

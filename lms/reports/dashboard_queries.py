@@ -263,10 +263,12 @@ TOP = 10  # activities in each top list
 def rank_activities(
     activities: Sequence[ActivityRow],
 ) -> tuple[list[ActivityRow], list[ActivityRow]]:
-    """The ten activities with most participants (then hours), and the ten with most hours
-    (then participants); ties by title."""
-    by_people = sorted(activities, key=lambda r: (-r.participants, -r.minutes, r.title))
-    by_hours = sorted(activities, key=lambda r: (-r.minutes, -r.participants, r.title))
+    """The ten catalogue activities with most participants (then hours), and the ten with most
+    hours (then participants); ties by title. Learning outside the catalogue (one row with
+    activity_id None) is no activity to rank: the page states its total beside the lists."""
+    catalogue = [r for r in activities if r.activity_id is not None]
+    by_people = sorted(catalogue, key=lambda r: (-r.participants, -r.minutes, r.title))
+    by_hours = sorted(catalogue, key=lambda r: (-r.minutes, -r.participants, r.title))
     return by_people[:TOP], by_hours[:TOP]
 
 
@@ -276,6 +278,7 @@ class DashboardData:
 
     report: dict[str, Any]  # build_esf_report's dict
     top_activities: tuple[list[ActivityRow], list[ActivityRow]]
+    outside: ActivityRow | None  # learning outside the catalogue, when there is any
     slugs: dict[int, str]
     feedback: list[FeedbackRow]
     transfer: TransferFigures
@@ -309,6 +312,7 @@ def load_dashboard(
     return DashboardData(
         report=report,
         top_activities=ranked,
+        outside=next((r for r in aggregates.activities if r.activity_id is None), None),
         slugs=list_activity_slugs(session, [r.activity_id for r in [*ranked[0], *ranked[1]]]),
         feedback=list_feedback(session, programme, coverage),
         transfer=get_transfer_figures(session, programme, coverage, today=today),

@@ -31,8 +31,8 @@ from lms.progress.models import Completion, Feedback
 from lms.progress.personal import decide_external_learning, report_external_learning
 from lms.progress.services import record_completion
 from lms.reports.demo_plan import HistoryPlan, PlannedCompletion, PlannedSession, plan_history
-from lms.transfer.models import ResponseStatus, TaskKind, TaskResponse, TransferTask
-from lms.transfer.services import answer_follow_up
+from lms.transfer.models import ResponseStatus, TaskKind, TaskPhase, TaskResponse, TransferTask
+from lms.transfer.services import answer_follow_up, answer_pre_task
 
 QUIET_DAYS = 7  # nothing in the last week: today's pages are the visitor's
 REPORTER = "karin.holm@kultur.example.se"  # the coordinator who reports to the funder
@@ -53,6 +53,7 @@ IMPORTED = (
     ("Uppstartsdag Digitalt kompetenslyft", date(2023, 9, 14), 3),
     ("Digital mognad i kulturförvaltningen – workshop", date(2023, 10, 5), 2),
 )
+PREPARED = "Jag har läst igenom materialet och skrivit ner två frågor jag vill ha svar på."
 REFLECTION = "Jag har provat det i mitt arbete och visat två kollegor hur det går till."
 # (email, title, learned on, hours, description, decision: True approve / False reject / None)
 EXTERNAL = (
@@ -95,6 +96,7 @@ def load_demo_history(session: Session, today: date) -> DemoHistory:
     people = _people(session)
     activities = _activities(session)
     plan = plan_history(sorted(people), [(a.slug, a.format) for a in activities.values()])
+    pre_tasks = _pre_tasks(session)
     cutoff = today - timedelta(days=QUIET_DAYS)
     held = _hold_sessions(session, activities, plan, cutoff)
     moved_user, earlier, moved_on = _earlier_department(session, people)
@@ -108,7 +110,9 @@ def load_demo_history(session: Session, today: date) -> DemoHistory:
             continue
         if moved_user is not None and people[planned.email] is moved_user:
             moved_user.department_id = earlier if planned.at.date() < moved_on else current
-        _complete(session, people[planned.email], activities[planned.slug], planned, held)
+        activity = activities[planned.slug]
+        _prepare(session, people[planned.email], pre_tasks.get(activity.id, []), planned, held)
+        _complete(session, people[planned.email], activity, planned, held)
     if moved_user is not None:
         moved_user.department_id = current
     _external_learning(session, people, today)
@@ -208,6 +212,36 @@ def _import_first_months(session: Session, emails: list[str]) -> None:
         path = Path(folder) / "forsta-manaderna.csv"
         path.write_text("\n".join(rows) + "\n", encoding="utf-8")
         import_completions(session, path)
+
+
+def _pre_tasks(session: Session) -> dict[int, list[TransferTask]]:
+    """Each activity's preparation tasks that the person answers alone (not with the manager)."""
+    stmt = (
+        select(TransferTask)
+        .where(TransferTask.phase == TaskPhase.PRE, TransferTask.kind != TaskKind.MANAGER)
+        .order_by(TransferTask.id)
+    )
+    tasks: dict[int, list[TransferTask]] = {}
+    for task in session.scalars(stmt):
+        tasks.setdefault(task.activity_id, []).append(task)
+    return tasks
+
+
+def _prepare(
+    session: Session,
+    user: User,
+    tasks: list[TransferTask],
+    planned: PlannedCompletion,
+    held: dict[PlannedSession, ActivitySession],
+) -> None:
+    """The conscientious half prepare two days before they take part."""
+    if not planned.answers_follow_ups:
+        return
+    day = held[planned.session].starts_at if planned.session is not None else None
+    before = (day or _at(planned.at.date(), planned.at.time())) - timedelta(days=2)
+    for task in tasks:
+        checked = range(len(task.items)) if task.kind == TaskKind.CHECKLIST else ()
+        answer_pre_task(session, user, task, text=PREPARED, checked=checked, now=before)
 
 
 def _complete(

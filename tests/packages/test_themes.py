@@ -149,6 +149,8 @@ def test_valid_theme_month_imports_with_its_activities_and_banner(
             ":9: banner_alt describes the banner: add a banner or remove banner_alt",
         ),
         ("departments: []\n", "departments: []\ncolour: blue\n", ":6: unknown key 'colour'"),
+        # PyYAML refuses to build an impossible date itself: still a line, never a crash.
+        ("publish_on: 2026-09-28\n", "publish_on: 2026-13-28\n", ":4: invalid date"),
         ("Oktober är", "![bild](https://example.com/x.png)\n\nOktober är", ":12: "),
     ],
 )

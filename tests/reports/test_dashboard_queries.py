@@ -165,8 +165,9 @@ def test_the_dashboard_report_is_the_esf_report(session, w) -> None:
     assert data.report["hours"]["total"] == 10
     assert data.slugs == {w.workshop.id: w.workshop.slug, w.nano.id: w.nano.slug}
     by_people, by_hours = data.top_activities
-    assert [r.activity_id for r in by_people] == [w.workshop.id, w.nano.id, None]
-    assert [r.activity_id for r in by_hours] == [w.workshop.id, None, w.nano.id]
+    assert [r.activity_id for r in by_people] == [w.workshop.id, w.nano.id]
+    assert [r.activity_id for r in by_hours] == [w.workshop.id, w.nano.id]
+    assert data.outside is not None and data.outside.activity_id is None
 
 
 def test_the_dashboard_of_an_organisation_coordinator(session, w) -> None:
