@@ -65,6 +65,7 @@ def on_completion_recorded(
     delta, periods = _affected(session, completion)
     if delta is None or not periods:
         return
+    _lock_person(session, delta.user_id)
     others = _others(session, completion, delta)
     for period in periods:
         first_of_activity = not any(
@@ -80,12 +81,22 @@ def on_completion_removed(
     delta, periods = _affected(session, completion)
     if delta is None or not periods:
         return
+    _lock_person(session, delta.user_id)
     others = _others(session, completion, delta)
     for period in periods:
         left = [(key, day) for key, day in others if period.holds(day)]
         last_of_activity = not any(key == delta.activity_key for key, _day in left)
         first_on = min((day for _key, day in left), default=None)
         _take(session, period.programme_id, delta, last_of_activity, first_on)
+
+
+def _lock_person(session: Session, user_id: int) -> None:
+    """One person's completions are applied one transaction at a time, so whether this is
+    their first (or last) completion of an activity is read after the other's commit — two
+    completions of one person at the same moment would otherwise both count as the first.
+    FOR NO KEY UPDATE: it does not wait for the key-share lock each completion's own insert
+    holds on the person (that would deadlock two of their transactions)."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
 
 def _affected(session: Session, completion: Completion) -> tuple[_Delta | None, list[_Period]]:

@@ -5,6 +5,7 @@ rebuild puts it — no update lost, none counted twice."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +22,11 @@ from lms.reports.esf_summary import rebuild_programme
 from lms.reports.models import Programme
 from tests.conftest import make_database
 from tests.reports.esf_builders import complete, person, programme, unit
-from tests.reports.esf_summary_support import connect_upkeep, contents
+from tests.reports.esf_summary_support import (
+    assert_rebuild_changes_nothing,
+    connect_upkeep,
+    contents,
+)
 
 DEPARTMENTS = ("Stadsbiblioteket", "Stadsmuseet", "Konsthallen")
 
@@ -32,8 +37,21 @@ def _upkeep() -> Iterator[None]:
     yield
 
 
+_ENGINES: list[Engine] = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """Close the tests' own pools even when an assertion fails (an open connection would
+    keep the next test from recreating its database)."""
+    yield
+    while _ENGINES:
+        _ENGINES.pop().dispose()
+
+
 def _setup(url: str) -> tuple[Engine, int, list[int]]:
     engine = make_engine(url, **({} if url.startswith("sqlite") else {"pool_size": 30}))
+    _ENGINES.append(engine)
     with Session(engine, expire_on_commit=False) as setup:
         org, depts = unit(setup, "Kulturförvaltningen", *DEPARTMENTS)
         people = [person(setup, org, depts[DEPARTMENTS[n % 3]]) for n in range(6)]
@@ -103,4 +121,34 @@ def test_concurrent_completions_and_rebuilds_lose_nothing(
         assert contents(check, made) == kept
         assert sum(row[-2] for row in kept["programme_participants"]) == 18  # completions
         check.rollback()
-    engine.dispose()
+
+
+def test_two_completions_of_one_person_at_once_make_one_participant_of_the_activity(
+    app: Flask, backend: str, tmp_path: Path
+) -> None:
+    """The second transaction must read the first one's completion before deciding whether
+    it is the person's first of the activity: it waits for the person's lock taken by the
+    upkeep (PostgreSQL; the recommendation receiver's row lock on the person's state happens
+    to serialise them too) or the write lock (SQLite) while the first one is still open."""
+    url = make_database(backend, tmp_path, pg_name="summary_same_person")
+    engine, programme_id, user_ids = _setup(url)
+    first = Session(engine, expire_on_commit=False)
+    complete(first, first.get_one(User, user_ids[0]), date(2024, 3, 4), 30)  # not committed
+    later = threading.Thread(
+        target=_unit_of_work(
+            engine,
+            lambda own: complete(own, own.get_one(User, user_ids[0]), date(2024, 3, 5), 20),
+        )
+    )
+    with app.app_context():
+        later.start()
+        time.sleep(0.5)  # the second one is waiting by now (or has not started: also fine)
+        first.commit()
+        first.close()
+        later.join(timeout=60)
+    with Session(engine) as check:
+        made = check.get_one(Programme, programme_id)
+        outside = [r for r in contents(check, made)["programme_activity_hours"] if r[2] == 0]
+        assert [row[-3:] for row in outside] == [(50, 2, 1)]  # minutes, completions, people
+        assert_rebuild_changes_nothing(check, made)
+        check.rollback()
