@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/lms_test
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard lms/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint install translations catalogs test-nightly clean
+.PHONY: run test lint audit install translations catalogs test-nightly clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -40,16 +40,30 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Test processes (pytest-xdist): the browser tests stay together on one of them.
+WORKERS ?= 2
+PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(WORKERS) --dist loadgroup
+
+## Known vulnerabilities in the installed dependencies (pip-audit, PyPI's advisory data);
+## any one fails. The project itself (editable) is skipped. Ignored advisories: none.
+## LMS_AUDIT_STRICT=1 also fails when PyPI's per-release API cannot be reached.
+audit: install
+	$(BIN)/python -m tests.support.audit
+
 # The suite runs on SQLite, and on PostgreSQL too when it answers (CI=true requires it).
-test: install lint
+test: install lint audit
 	@if $(BIN)/python -m tests.support.pgcheck "$(PG_URL)"; then \
-	  LMS_TEST_POSTGRES_URL="$(PG_URL)" $(BIN)/pytest -p no:cacheprovider; \
+	  LMS_TEST_POSTGRES_URL="$(PG_URL)" $(PYTEST); \
 	else \
-	  $(BIN)/pytest -p no:cacheprovider; \
+	  $(PYTEST); \
 	fi
 
 test-nightly: install
-	LMS_NIGHTLY=1 $(BIN)/pytest -p no:cacheprovider -m nightly
+	@if $(BIN)/python -m tests.support.pgcheck "$(PG_URL)"; then \
+	  LMS_NIGHTLY=1 LMS_TEST_POSTGRES_URL="$(PG_URL)" $(BIN)/pytest -p no:cacheprovider -rP; \
+	else \
+	  LMS_NIGHTLY=1 $(BIN)/pytest -p no:cacheprovider -rP; \
+	fi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

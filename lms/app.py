@@ -10,6 +10,7 @@ from flask_babel import Babel, get_locale
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import (
     REPO_ROOT,
@@ -22,9 +23,10 @@ from lms.config import (
 from lms.core.access import Permission, enforce_access
 from lms.core.db import db, declare_write_intent
 from lms.core.errors import DomainError
+from lms.core.events import log_event, log_refusal, stack_of
 from lms.core.i18n import LANGUAGES, _l, select_locale
 from lms.core.markdown import configure_video_hosts, frame_hosts
-from lms.core.security import install_security_headers
+from lms.core.security import install_security_headers, same_site_referrer
 from lms.core.throttle import LoginThrottle
 
 csrf = CSRFProtect()
@@ -46,30 +48,41 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         instance_path=str(settings.instance_path.resolve()),
         template_folder=str(REPO_ROOT / "templates"),
     )
+    https = settings.base_url.startswith("https://")
     app.config.update(
         SECRET_KEY=resolve_secret_key(settings),
         LMS=settings,
         DEBUG=settings.debug,
         TESTING=settings.env == "test",
+        # Over https the cookies carry the __Host- prefix: the browser then accepts them
+        # only with Secure, Path=/ and no Domain, so no sibling host can set or shadow them.
+        SESSION_COOKIE_NAME="__Host-session" if https else "session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_NAME="__Host-remember_token" if https else "remember_token",
         REMEMBER_COOKIE_DURATION=settings.remember_days * 86400,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        REMEMBER_COOKIE_SECURE=https,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
         BABEL_TRANSLATION_DIRECTORIES=str(REPO_ROOT / "lms" / "translations"),
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
+    if settings.trusted_proxies:
+        # The client's address and scheme as the trusted proxies saw them: the per-IP login
+        # limit and HSTS need the real ones, not the proxy's.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_logging(app)
     db.init_app(app, settings.database_url)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     _init_login(app)
     app.extensions["lms_throttle"] = LoginThrottle(
+        app,
         settings.redis_url,
         settings.login_attempts_per_account,
         settings.login_attempts_per_ip,
@@ -135,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.framework.views import bp as framework_bp
     from lms.home.views import bp as home_bp
     from lms.notify.views import bp as notify_bp
+    from lms.privacy.views import bp as privacy_bp
     from lms.progress.booking_views import bp as bookings_bp
     from lms.progress.personal_views import bp as personal_bp
     from lms.progress.views import bp as progress_bp
@@ -172,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(programmes_bp, url_prefix="/samordning/program")
     app.register_blueprint(esf_reports_bp, url_prefix="/rapporter/esf")
     app.register_blueprint(report_dashboard_bp, url_prefix="/rapporter")
+    app.register_blueprint(privacy_bp)
     _wire_mail_hooks(app)
     _wire_plan_ranking(app)
     _wire_signals()
@@ -214,14 +229,20 @@ def register_commands(app: Flask) -> None:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
+        log_event("csrf.refused", logging.WARNING)
         return render_template("errors/error.html", code=400, reason="csrf"), 400
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Any:
         # A service refused; views normally catch this, so this is the safety net.
-        if request.method == "POST" and request.referrer:
+        log_refusal(error.status_code)
+        if error.status_code == 404:
+            # The same page as for an unknown id, whatever the referrer: no probing for objects.
+            return render_template("errors/error.html", code=404), 404
+        back = same_site_referrer(request.referrer, request.host_url)
+        if request.method == "POST" and back:
             flash(str(error.message), "error")
-            return redirect(request.referrer)
+            return redirect(back)
         return render_template(
             "errors/error.html", code=error.status_code, message=error.message
         ), error.status_code
@@ -230,10 +251,12 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
+        log_refusal(error.code)
         return render_template("errors/error.html", code=error.code), error.code
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
         db.session.rollback()
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # One structured event: where and what kind, never the message (it may hold data).
+        log_event("request.error", logging.ERROR, error=type(error).__name__, stack=stack_of(error))
         return render_template("errors/error.html", code=500), 500

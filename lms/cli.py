@@ -18,6 +18,8 @@ from lms.core.time import local_date, utcnow
 from lms.jobs import registered_jobs
 from lms.notify.cli import notify_group
 from lms.packages.cli import content_group, run_import
+from lms.privacy.cli import privacy_group
+from lms.privacy.retention_cli import retention_group
 from lms.progress.cli import import_completions_command
 from lms.recommend.cli import recommend_group
 from lms.reports.cli import report_group
@@ -53,6 +55,8 @@ for _command in scheduler_commands(registered_jobs):  # scheduler, serve, jobs l
 lms_group.add_command(notify_group)
 lms_group.add_command(report_group)
 lms_group.add_command(recommend_group)
+lms_group.add_command(privacy_group)
+lms_group.add_command(retention_group)
 DEMO_SESSIONS_FROM = timedelta(days=7)  # the demo's sessions start a week from today or later
 
 

@@ -40,7 +40,15 @@ class Settings:
     smtp_from: str = "Lärlyft <noreply@larlyft.example>"
     smtp_starttls: bool = False
     min_group_size: int = 5
+    # Retention per record class in days (0 = keep forever); see README "Retention".
+    retention_assessments_days: int = 1095  # after the round closed
+    retention_plans_days: int = 1095  # after the plan ended
+    retention_completions_days: int = 3650  # after the completion; never inside a programme
+    retention_logs_days: int = 730  # audit events, job runs, mails, notifications
     redis_url: str = ""
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+    # (0: none — the client address is the socket's). Behind one nginx: 1.
+    trusted_proxies: int = 0
     login_attempts_per_account: int = 5
     login_attempts_per_ip: int = 30
     login_window_seconds: int = 900
@@ -78,7 +86,12 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "LMS_SMTP_FROM": ("smtp_from", str),
     "LMS_SMTP_STARTTLS": ("smtp_starttls", bool),
     "LMS_MIN_GROUP_SIZE": ("min_group_size", int),
+    "LMS_RETENTION_ASSESSMENTS_DAYS": ("retention_assessments_days", int),
+    "LMS_RETENTION_PLANS_DAYS": ("retention_plans_days", int),
+    "LMS_RETENTION_COMPLETIONS_DAYS": ("retention_completions_days", int),
+    "LMS_RETENTION_LOGS_DAYS": ("retention_logs_days", int),
     "LMS_REDIS_URL": ("redis_url", str),
+    "LMS_TRUSTED_PROXIES": ("trusted_proxies", int),
     "LMS_LOGIN_ATTEMPTS_PER_ACCOUNT": ("login_attempts_per_account", int),
     "LMS_LOGIN_ATTEMPTS_PER_IP": ("login_attempts_per_ip", int),
     "LMS_ACCESSIBILITY_CONTACT": ("accessibility_contact", str),

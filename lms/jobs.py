@@ -34,6 +34,7 @@ from lms.core.jobs import JobFunction, JobSpec
 from lms.core.outbox_sender import send_outbox
 from lms.core.retention import cleanup_retention
 from lms.notify.jobs import send_weekly_digest
+from lms.privacy.retention import apply_retention_job
 from lms.progress.jobs import send_session_reminders
 from lms.recommend.jobs import refresh_recommendations, refresh_stale_recommendations
 from lms.reports.jobs import rebuild_programme_summaries
@@ -124,6 +125,14 @@ JOBS: tuple[JobSpec, ...] = (
         description="Rebuild every programme's ESF summary from its completions",
         trigger="cron",
         trigger_args={"hour": 4, "minute": 10},
+        lease_seconds=1800,
+    ),
+    JobSpec(
+        name="apply_retention",
+        func=apply_retention_job,
+        description="Delete assessments, plans, completions and logs past their retention",
+        trigger="cron",
+        trigger_args={"hour": 3, "minute": 35},
         lease_seconds=1800,
     ),
 )

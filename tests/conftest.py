@@ -23,6 +23,11 @@ from lms.core.db import db
 from tests.support.pgcheck import ensure_database
 
 PG_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "")
+# Under pytest-xdist each worker gets its own PostgreSQL database (lms_test → lms_test_gw0),
+# and so do the sibling databases named after it: workers never reset each other's data.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if PG_URL and _XDIST_WORKER:
+    PG_URL = f"{PG_URL}_{_XDIST_WORKER}"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -31,6 +36,29 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 def pytest_sessionstart(session: pytest.Session) -> None:
     if IN_CI and not PG_URL:
         pytest.exit("CI=true but LMS_TEST_POSTGRES_URL is not set: PostgreSQL is required", 3)
+
+
+NIGHTLY = os.environ.get("LMS_NIGHTLY", "") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (never skip: CI allows no skips) what this run does not cover.
+
+    Nightly checks run only under LMS_NIGHTLY=1 (`make test-nightly`), and
+    backend-independent checks marked `sqlite_only` only on their SQLite parameter.
+    """
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        nightly = item.get_closest_marker("nightly") is not None
+        on_postgres = "[postgres" in item.nodeid
+        if nightly != NIGHTLY or (on_postgres and item.get_closest_marker("sqlite_only")):
+            dropped.append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -140,7 +140,7 @@ def edit_user(user_id: int) -> Any:
         [(0, _("No manager"))]
         + [
             (m.id, f"{m.name} ({m.email})")
-            for m in queries.list_manager_candidates(db.session())
+            for m in queries.list_manager_candidates(db.session(), keep_id=user.manager_id)
             if m.id != user.id
         ]
     )
@@ -303,7 +303,10 @@ def audit() -> Any:
     user_ids = {e.actor_id for e in page.items if e.actor_id} | {
         int(e.object_id) for e in page.items if e.object_type == "user" and e.object_id.isdigit()
     }
-    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    people = {
+        u.id: _("Name withheld") if u.is_protected_identity else u.name
+        for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))
+    }
     object_labels = {
         "department": _("Department"),
         "job_role": _("Job role"),
@@ -332,7 +335,10 @@ def mail() -> Any:
     page = paginate(db.session(), stmt, _page_arg(), per_page=50)
     counts = count_mail_by_status(db.session())
     args = {"status": status} if status != "unsent" else {}
-    return render_template("admin/mail.html", page=page, counts=counts, status=status, args=args)
+    withheld = queries.mails_naming_protected_people(db.session(), page.items)
+    return render_template(
+        "admin/mail.html", page=page, counts=counts, status=status, args=args, withheld=withheld
+    )
 
 
 @bp.route("/mail/<int:mail_id>/retry", methods=["POST"])

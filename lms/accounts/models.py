@@ -63,6 +63,12 @@ class Department(Base):
         return f"<Department {self.name!r}>"
 
 
+# A pseudonymised (departed) person's address: `pseudonym-<hex>@invalid` (RFC 2606, never
+# routable). lms.privacy makes it; the account rules here refuse to bring such a person back.
+PSEUDONYM_PREFIX = "pseudonym-"
+PSEUDONYM_DOMAIN = "invalid"
+
+
 class JobRole(Base):
     __tablename__ = "job_roles"
 
@@ -142,6 +148,12 @@ class User(UserMixin, Base):
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def is_pseudonymised(self) -> bool:
+        return self.email.startswith(PSEUDONYM_PREFIX) and self.email.endswith(
+            f"@{PSEUDONYM_DOMAIN}"
+        )
 
 
 class TokenPurpose(enum.StrEnum):

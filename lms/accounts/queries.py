@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import CTE, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -97,11 +99,16 @@ def users_statement(filters: UserFilter) -> Select[tuple[User]]:
     return stmt.order_by(User.name, User.id)
 
 
-def list_manager_candidates(session: Session) -> list[User]:
-    """Active users holding the manager permission, for the manager picker."""
+def list_manager_candidates(session: Session, keep_id: int | None = None) -> list[User]:
+    """Active users holding the manager permission, for the manager picker; people with a
+    protected identity are never listed, except `keep_id` (the current manager)."""
     stmt = (
         select(User)
-        .where(User.is_active, User.permissions.op("&")(int(Permission.MANAGER)) != 0)
+        .where(
+            User.is_active,
+            User.permissions.op("&")(int(Permission.MANAGER)) != 0,
+            User.is_protected_identity.is_(False) | (User.id == keep_id),
+        )
         .order_by(User.name)
     )
     return list(session.scalars(stmt))
@@ -147,3 +154,23 @@ def is_in_manager_chain(session: Session, manager: User, person: User) -> bool:
         seen.add(manager_id)
         manager_id = session.scalar(select(User.manager_id).where(User.id == manager_id))
     return False
+
+
+def mails_naming_protected_people(session: Session, mails: Sequence[Any]) -> set[int]:
+    """The ids of the mails that go to, or name in their subject, a person with a protected
+    identity: the admin's mail list shows them without address and subject."""
+    protected = session.execute(
+        select(User.id, User.name, User.email).where(User.is_protected_identity.is_(True))
+    ).all()
+    if not protected:
+        return set()
+    ids = {row.id for row in protected}
+    addresses = {row.email.lower() for row in protected}
+    names = [row.name for row in protected if row.name.strip()]
+    return {
+        mail.id
+        for mail in mails
+        if mail.user_id in ids
+        or mail.to_address.lower() in addresses
+        or any(name in mail.subject for name in names)
+    }

@@ -122,6 +122,13 @@ def set_password(session: Session, user: User, password: str, *, actor_id: int |
     )
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie issued so far
+    carries the old session version and is refused from now on."""
+    user.session_version += 1
+    session.flush()
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (constant-time-ish)."""
     user = get_user_by_email(session, email)
@@ -259,6 +266,8 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
         raise ValidationError(_l("You cannot deactivate your own account."))
     if user.is_active == active:
         return
+    if active and user.is_pseudonymised:
+        raise ValidationError(_l("A pseudonymised account cannot be reactivated."))
     user.is_active = active
     if not active:
         user.session_version += 1

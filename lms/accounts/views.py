@@ -2,32 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lms.accounts import services
 from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from lms.accounts.mails import send_password_reset
-from lms.accounts.models import TokenPurpose
+from lms.accounts.models import TokenPurpose, User
 from lms.accounts.queries import get_user_by_email
 from lms.core.access import authenticated, public
 from lms.core.db import db
 from lms.core.errors import DomainError
+from lms.core.events import account_ref, log_event
 from lms.core.i18n import LANGUAGES
 from lms.core.passwords import verify_password
 from lms.core.security import is_safe_next
+from lms.core.throttle import mark_login_failed
 
 bp = Blueprint("accounts", __name__)
 
@@ -36,8 +42,12 @@ def _throttle() -> Any:
     return current_app.extensions["lms_throttle"]
 
 
-def _client_ip() -> str:
-    return request.remote_addr or "unknown"
+def _throttled(minutes: int) -> Response:
+    """The answer to a login over its limit: the sign-in page with the wait, status 429."""
+    log_event("login.throttled", logging.WARNING)
+    form = LoginForm(next=request.form.get("next", ""))
+    page = render_template("accounts/login.html", form=form, throttled_minutes=minutes)
+    return make_response(page, 429)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,31 +58,41 @@ def login() -> Any:
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("accounts/login.html", form=form)
-    email, ip = form.email.data or "", _client_ip()
-    decision = _throttle().check(email, ip)
-    if not decision.allowed:
-        minutes = max(1, -(-decision.retry_after_seconds // 60))
-        current_app.logger.warning("login throttled: ip=%s", ip)
-        return render_template("accounts/login.html", form=form, throttled_minutes=minutes), 429
+    email = form.email.data or ""
     user = services.authenticate(db.session(), email, form.password.data or "")
     if user is None:
-        _throttle().record_failure(email, ip)
-        current_app.logger.warning("login failed: ip=%s", ip)
+        mark_login_failed()
+        log_event("login.failed", logging.WARNING, account=account_ref(email))
         return render_template("accounts/login.html", form=form, failed=True)
-    _throttle().clear_account(email)
-    lang = session.get("lang")
-    session.clear()  # a fresh session at login (no fixation)
-    if lang:
-        session["lang"] = lang
-    login_user(user, remember=bool(form.remember.data))
+    _throttle().clear_account()
+    _start_session(user, remember=bool(form.remember.data))
     db.session.commit()
+    log_event("login.succeeded", logging.INFO, user_id=user.id)
     target = form.next.data
     return redirect(target if is_safe_next(target) else url_for("home.index"))
+
+
+@bp.record_once
+def _limit_login(state: BlueprintSetupState) -> None:
+    """Put the login limits on the view (after `login` is registered on the app)."""
+    throttle = state.app.extensions["lms_throttle"]
+    state.app.view_functions["accounts.login"] = throttle.protect(login, on_breach=_throttled)
+
+
+def _start_session(user: User, remember: bool) -> None:
+    """A fresh session at login: nothing from before survives but the language (no fixation)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    login_user(user, remember=remember)
 
 
 @bp.route("/logout", methods=["POST"])
 @authenticated
 def logout() -> Any:
+    services.end_sessions(db.session(), current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are now signed out."), "info")

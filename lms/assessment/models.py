@@ -119,6 +119,9 @@ class Assessment(Base):
     __tablename__ = "assessments"
     __table_args__ = (
         UniqueConstraint("round_id", "user_id"),
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'reviewed', 'followed_up')", name="status"
+        ),
         Index("ix_assessments_round_status", "round_id", "status"),
     )
 
@@ -234,6 +237,7 @@ class PlanGoal(Base):
     __table_args__ = (
         UniqueConstraint("plan_id", "competence_id"),
         CheckConstraint("target_level BETWEEN 1 AND 5", name="target_level"),
+        CheckConstraint("status IN ('planned', 'in_progress', 'done', 'dropped')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -286,7 +290,10 @@ class LearningRequest(Base):
     """
 
     __tablename__ = "learning_requests"
-    __table_args__ = (Index("ix_learning_requests_status_competence", "status", "competence_id"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'answered')", name="status"),
+        Index("ix_learning_requests_status_competence", "status", "competence_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,8 @@
-"""The coordinators' round pages: create and edit rounds, progress per department (counts)."""
+"""The coordinators' round pages: create and edit rounds, progress per department (counts).
+
+A reader finds only the rounds their report scope meets (any other is 404, like an unknown
+id) and counts only its people; who may change which round is decided in
+`lms.assessment.rounds`."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.queries import list_departments, list_organisations
+from lms.accounts.scope import reader_coverage
 from lms.assessment import round_queries as queries
 from lms.assessment import rounds
 from lms.assessment.models import AssessmentRound
@@ -36,13 +41,19 @@ def _template_helpers() -> dict[str, Any]:
         "phase_of": phase,
         "percent": percent,
         "today": local_date(utcnow()),
+        "may_create_rounds": lambda: rounds.may_create_rounds(current_user),
+        "may_manage_round": lambda round_: rounds.may_manage_round(current_user, round_),
     }
 
 
-def _load(round_id: int) -> AssessmentRound:
-    round_ = queries.get_round(db.session(), round_id)
+def _load(round_id: int, *, manage: bool = False) -> AssessmentRound:
+    """The round the reader's scope meets (404 otherwise); with `manage`, 403 unless they may
+    change it."""
+    round_ = queries.get_round(db.session(), round_id, reader_coverage(current_user))
     if round_ is None:
         abort(404)
+    if manage and not rounds.may_manage_round(current_user, round_):
+        abort(403)
     return round_
 
 
@@ -50,7 +61,12 @@ def _form(round_: AssessmentRound | None) -> RoundForm:
     form = RoundForm()
     session = db.session()
     locked = round_ is not None and round_.announced_at is not None
-    form.setup(list_organisations(session), list_departments(session), start_locked=locked)
+    organisations, departments = list_organisations(session), list_departments(session)
+    own = rounds.limited_to_organisation(current_user)
+    if own is not None:  # an organisation coordinator chooses within their organisation
+        organisations = [o for o in organisations if o.id == own]
+        departments = [d for d in departments if d.organisation_id == own]
+    form.setup(organisations, departments, start_locked=locked)
     if round_ is not None and request.method == "GET":
         form.load(round_)
     return form
@@ -76,14 +92,17 @@ def _save(form: RoundForm, round_: AssessmentRound | None) -> AssessmentRound | 
 @coordinators
 def index() -> Any:
     session = db.session()
-    all_rounds = queries.list_rounds(session)
-    totals = queries.count_round_totals(session, all_rounds)
-    return render_template("assessment/rounds/index.html", rounds=all_rounds, totals=totals)
+    coverage = reader_coverage(current_user)
+    found = queries.list_rounds(session, coverage)
+    totals = queries.count_round_totals(session, found, coverage)
+    return render_template("assessment/rounds/index.html", rounds=found, totals=totals)
 
 
 @bp.route("/ny", methods=["GET", "POST"])
 @coordinators
 def new() -> Any:
+    if not rounds.may_create_rounds(current_user):
+        abort(403)
     form = _form(None)
     if form.validate_on_submit() and (saved := _save(form, None)) is not None:
         flash(_("The round was created. Its people are told when it opens."), "success")
@@ -94,7 +113,7 @@ def new() -> Any:
 @bp.route("/<int:round_id>/redigera", methods=["GET", "POST"])
 @coordinators
 def edit(round_id: int) -> Any:
-    round_ = _load(round_id)
+    round_ = _load(round_id, manage=True)
     form = _form(round_)
     if form.validate_on_submit() and _save(form, round_) is not None:
         flash(_("Your changes were saved."), "success")
@@ -106,7 +125,7 @@ def edit(round_id: int) -> Any:
 @bp.route("/<int:round_id>/ta-bort", methods=["POST"])
 @coordinators
 def delete(round_id: int) -> Any:
-    round_ = _load(round_id)
+    round_ = _load(round_id, manage=True)
     name = round_.name
     try:
         rounds.delete_round(db.session(), current_user, round_)
@@ -123,5 +142,11 @@ def delete(round_id: int) -> Any:
 @coordinators
 def show(round_id: int) -> Any:
     round_ = _load(round_id)
-    progress = queries.count_progress(db.session(), round_)
-    return render_template("assessment/rounds/show.html", round=round_, progress=progress)
+    coverage = reader_coverage(current_user)
+    progress = queries.count_progress(db.session(), round_, coverage)
+    return render_template(
+        "assessment/rounds/show.html",
+        round=round_,
+        progress=progress,
+        scoped=coverage is not None,
+    )

@@ -3,6 +3,12 @@
 A round is announced by the opening job (`announced_at`); from then on people have been told
 when it opens and by when to answer, so its opening date stays put and it may only be
 extended, never shortened. A round that anyone has started to answer cannot be deleted.
+
+Who manages which round follows the reader's report scope (`lms.accounts.scope`), as for
+programmes: admins and coordinators whose scope is "all" manage any round, an organisation
+coordinator only rounds entirely within their organisation, a department coordinator none
+(they read their department's progress). Which rounds a reader finds at all is decided in
+`lms.assessment.round_queries`.
 """
 
 from __future__ import annotations
@@ -14,17 +20,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.accounts.models import Department, Organisation, User
-from lms.assessment.access import require_manage_rounds
+from lms.accounts.models import Department, Organisation, ReportScope, User
+from lms.accounts.scope import covers_everything
 from lms.assessment.models import Assessment, AssessmentRound
+from lms.core.access import Permission
 from lms.core.audit import record_event
-from lms.core.errors import Conflict, ValidationError
+from lms.core.errors import Conflict, PermissionDenied, ValidationError
 from lms.core.i18n import _l
 
 NAME_MAX = 200
 _TAKEN = _l("Another assessment round already has this name.")
 CLOSES_BEFORE_OPENING = _l("The round cannot close before it opens.")
 NO_TARGETS = _l("Choose at least one organisation or department that takes part.")
+OUTSIDE_ORGANISATION = _l("You may only choose your own organisation and its departments.")
 
 
 @dataclass
@@ -75,7 +83,48 @@ def _check_period(data: RoundData, round_: AssessmentRound | None) -> None:
         )
 
 
-def _targets(session: Session, data: RoundData) -> tuple[list[Organisation], list[Department]]:
+# --- who may manage --------------------------------------------------------------------------
+
+
+def may_create_rounds(user: User) -> bool:
+    """Admins and coordinators other than department coordinators."""
+    return covers_everything(user) or (
+        user.has(Permission.COORDINATOR) and user.report_scope == ReportScope.ORGANISATION
+    )
+
+
+def limited_to_organisation(user: User) -> int | None:
+    """The one organisation whose parts `user` may put in a round (None: any)."""
+    return None if covers_everything(user) else user.organisation_id
+
+
+def _within(user: User, organisations: list[Organisation], departments: list[Department]) -> bool:
+    return all(
+        organisation_id == user.organisation_id
+        for organisation_id in [o.id for o in organisations]
+        + [d.organisation_id for d in departments]
+    )
+
+
+def may_manage_round(user: User, round_: AssessmentRound) -> bool:
+    """Whether `user` may change or delete `round_` (see the module docstring)."""
+    if covers_everything(user):
+        return True
+    return may_create_rounds(user) and _within(user, round_.organisations, round_.departments)
+
+
+def _require_manage(user: User, round_: AssessmentRound | None) -> None:
+    allowed = may_create_rounds(user) if round_ is None else may_manage_round(user, round_)
+    if not allowed:
+        raise PermissionDenied(_l("You may not manage this assessment round."))
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _targets(
+    session: Session, actor: User, data: RoundData
+) -> tuple[list[Organisation], list[Department]]:
     organisation_ids, department_ids = set(data.organisation_ids), set(data.department_ids)
     if not organisation_ids and not department_ids:
         raise ValidationError(NO_TARGETS, field="targets")
@@ -88,11 +137,15 @@ def _targets(session: Session, data: RoundData) -> tuple[list[Organisation], lis
             _l("One of the chosen organisations or departments no longer exists."),
             field="targets",
         )
+    if not covers_everything(actor) and not _within(actor, organisations, departments):
+        raise ValidationError(OUTSIDE_ORGANISATION, field="targets")
     return organisations, departments
 
 
-def _apply(session: Session, round_: AssessmentRound, data: RoundData, name: str) -> None:
-    organisations, departments = _targets(session, data)
+def _apply(
+    session: Session, actor: User, round_: AssessmentRound, data: RoundData, name: str
+) -> None:
+    organisations, departments = _targets(session, actor, data)
     round_.name = name
     round_.opens_on = data.opens_on
     round_.closes_on = data.closes_on
@@ -124,11 +177,11 @@ def _record(session: Session, actor: User, round_: AssessmentRound, action: str)
 
 def create_round(session: Session, actor: User, data: RoundData) -> AssessmentRound:
     """Create a round; the opening job tells its people on `opens_on`."""
-    require_manage_rounds(actor)
+    _require_manage(actor, None)
     name = _check_name(session, data.name, None)
     _check_period(data, None)
     round_ = AssessmentRound(created_by_id=actor.id)
-    _apply(session, round_, data, name)
+    _apply(session, actor, round_, data, name)
     session.add(round_)
     _flush_name(session)
     _record(session, actor, round_, "create")
@@ -143,10 +196,10 @@ def update_round(
     People added to an announced round are not told by the opening job; they find the
     round on their assessment page.
     """
-    require_manage_rounds(actor)
+    _require_manage(actor, round_)
     name = _check_name(session, data.name, round_.id)
     _check_period(data, round_)
-    _apply(session, round_, data, name)
+    _apply(session, actor, round_, data, name)
     _flush_name(session)
     _record(session, actor, round_, "update")
     return round_
@@ -160,7 +213,7 @@ def has_assessments(session: Session, round_: AssessmentRound) -> bool:
 
 def delete_round(session: Session, actor: User, round_: AssessmentRound) -> None:
     """Delete a round nobody has started to answer; Conflict otherwise."""
-    require_manage_rounds(actor)
+    _require_manage(actor, round_)
     if has_assessments(session, round_):
         raise Conflict(
             _l(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from lms.assessment.self_forms import AnswerForm, ConfirmForm
 from lms.core.access import authenticated
 from lms.core.db import db
 from lms.core.errors import DomainError, NotFound
+from lms.core.events import log_event
 from lms.core.forms import show_error
 from lms.core.time import local_date, utcnow
 
@@ -38,6 +40,7 @@ def _expired(error: CSRFError) -> Any:
 
     The answers saved automatically before are kept; the browser keeps the unsaved one.
     """
+    log_event("csrf.refused", logging.WARNING)
     signed_in = current_user.is_authenticated
     message = (
         _("The page had expired, so your last change was not saved. Check it and save again.")

@@ -93,7 +93,12 @@ def load_editor_choices(session: Session, keep_owners: list[User] | None = None)
     owners = list(
         session.scalars(
             select(User)
-            .where(User.is_active, User.permissions.op("&")(int(authors)) != 0)
+            .where(
+                User.is_active,
+                User.permissions.op("&")(int(authors)) != 0,
+                # Protected identities are never listed; one already an owner stays (below).
+                User.is_protected_identity.is_(False),
+            )
             .order_by(User.name, User.email)
         )
     )

@@ -175,7 +175,7 @@ class ActivityForm(FlaskForm):
         self.subjects.choices = options((s.id, s.name) for s in choices.subjects)
         self.departments.choices = options((d.id, d.name) for d in choices.departments)
         self.job_roles.choices = options((r.id, r.name) for r in choices.job_roles)
-        self.owners.choices = options((u.id, f"{u.name} ({u.email})") for u in choices.owners)
+        self.owners.choices = options((u.id, _owner_label(u)) for u in choices.owners)
         if not creating:
             del self.slug
 
@@ -359,3 +359,10 @@ class UploadForm(FlaskForm):
         validators=[FileRequired(_l("Choose an image file to upload."))],
     )
     activity = HiddenField()
+
+
+def _owner_label(user: Any) -> str:
+    """A current owner with a protected identity stays choosable, but unnamed."""
+    if user.is_protected_identity:
+        return str(_l("Name withheld"))
+    return f"{user.name} ({user.email})"

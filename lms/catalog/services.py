@@ -80,7 +80,11 @@ def can_edit(user: User, activity: Activity | None) -> bool:
 
 
 def require_edit(user: User, activity: Activity | None) -> None:
+    """Refuse an activity `user` may not edit: a draft or archived one is as missing as an
+    unknown slug (as on the catalogue page), so other owners cannot probe for drafts."""
     if not can_edit(user, activity):
+        if activity is not None and not activity.is_published:
+            raise NotFound(_l("There is no such activity."))
         raise PermissionDenied(_l("Only the activity's owners and coordinators may edit it."))
 
 

@@ -115,8 +115,5 @@ def enforce_access() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if rule.any_of and not (Permission(current_user.permissions) & rule.any_of):
-        current_app.logger.warning(
-            "access denied: user=%s endpoint=%s", current_user.id, request.endpoint
-        )
-        abort(403)
+        abort(403)  # logged as `access.denied` by the 403 handler (lms.core.events)
     return None

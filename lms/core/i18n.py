@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import has_request_context, session
-from flask_babel import lazy_gettext
+from flask_babel import LazyString, gettext
 from flask_login import current_user
+from markupsafe import escape
 
 LANGUAGES = {"sv": "Svenska", "en": "English"}
 DEFAULT_LANGUAGE = "sv"
 
-_l = lazy_gettext
+
+class EscapingLazyString(LazyString):
+    """A lazy translation that is escaped wherever HTML is made of it.
+
+    Flask-Babel's LazyString says it *is* HTML (`__html__` returns the text as it is), so
+    Jinja and WTForms would print a message like "Agreed level for %(name)s" with a
+    competence or person name raw: stored XSS. Messages are plain text; escape them.
+    """
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def _l(string: str, **variables: Any) -> EscapingLazyString:
+    """Translate `string` when it is shown, in the reader's language (for services, forms)."""
+    return EscapingLazyString(gettext, string, **variables)
 
 
 def select_locale() -> str:

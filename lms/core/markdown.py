@@ -85,7 +85,14 @@ def _is_embed_url(url: str) -> bool:
         return False
 
 
+def _has_invisible_characters(value: str) -> bool:
+    """Control or format characters (zero-width, bidi) in a URL only ever hide its scheme."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+
+
 def _filter_attribute(tag: str, name: str, value: str) -> str | None:
+    if name in ("href", "src") and _has_invisible_characters(value):
+        return None  # Markdown's own links are percent-encoded; this is raw HTML only
     if name == "class":
         kept = [word for word in value.split() if word.startswith(_CLASS_PREFIXES)]
         return " ".join(kept) or None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Flask, Response, request
 from flask_login import current_user
@@ -49,7 +49,8 @@ def install_security_headers(app: Flask, frame_hosts: tuple[str, ...] = ()) -> N
         # (an uploaded image named by its hash) keeps its own caching.
         private = "private" in headers.get("Cache-Control", "")
         signed_in = bool(current_user) and current_user.is_authenticated
-        if signed_in and request.endpoint != "static" and not private:
+        static_file = request.endpoint == "static" and response.status_code < 400
+        if signed_in and not static_file and not private:
             headers["Cache-Control"] = "no-store"
         return response
 
@@ -80,3 +81,17 @@ def is_safe_next(target: str | None) -> bool:
             return True
         seen = decoded
     return False
+
+
+def same_site_referrer(referrer: str | None, host_url: str) -> str | None:
+    """The path (and query) of a Referer on this very site, or None for any other."""
+    if not referrer:
+        return None
+    try:
+        parts, own = urlsplit(referrer), urlsplit(host_url)
+    except ValueError:  # e.g. a host with characters NFKC turns into "/" or "@"
+        return None
+    if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+        return None
+    target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    return target if is_safe_next(target) else None

@@ -1,54 +1,104 @@
-"""Login throttling per account and per IP over a moving window (memory or Redis)."""
+"""Login throttling per account and per IP with Flask-Limiter (memory or Redis).
+
+Two moving-window limits guard the login POST:
+
+- per account: every attempt for an e-mail address counts (an atomic hit in the
+  storage, so parallel attempts on several workers cannot slip past the limit);
+  a successful login clears the account's count, so the figure is "failed attempts
+  since the last success";
+- per IP: only failed attempts count (a deduction after the response), so an office
+  behind one address is not locked out by its own successful logins.
+
+The storage is `memory://` in the embedded mode (one process) and Redis when
+`LMS_REDIS_URL` is set, so every gunicorn worker shares the counts.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from typing import Any
 
-from limits import RateLimitItemPerSecond, storage, strategies
+from flask import Flask, Response, g, request
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.errors import RateLimitExceeded
+
+ACCOUNT_PREFIX = "account:"
+IP_PREFIX = "ip:"
+_FAILED_FLAG = "lms_login_failed"
 
 
-@dataclass(frozen=True)
-class ThrottleDecision:
-    allowed: bool
-    retry_after_seconds: int = 0
+def account_key() -> str:
+    """The limit key of the account a login POST names (the e-mail, trimmed, lower case)."""
+    email = request.form.get("email", "").strip().lower()
+    return ACCOUNT_PREFIX + (email or "-")
+
+
+def ip_key() -> str:
+    return IP_PREFIX + (request.remote_addr or "unknown")
+
+
+def mark_login_failed() -> None:
+    """Tell the per-IP limit that this login attempt failed (it deducts after the response)."""
+    setattr(g, _FAILED_FLAG, True)
+
+
+def _login_failed(_response: Response) -> bool:
+    return bool(g.get(_FAILED_FLAG))
+
+
+def _answer_with_response(error: RateLimitExceeded) -> Any:
+    return error.get_response()
 
 
 class LoginThrottle:
-    """Counts failed logins; refuses further attempts once a limit is reached."""
+    """The application's Flask-Limiter and its two login limits."""
 
     def __init__(
-        self, storage_url: str, per_account: int, per_ip: int, window_seconds: int
+        self, app: Flask, storage_url: str, per_account: int, per_ip: int, window_seconds: int
     ) -> None:
-        self._storage = storage.storage_from_string(storage_url or "memory://")
-        self._limiter = strategies.MovingWindowRateLimiter(self._storage)
-        self._per_account = RateLimitItemPerSecond(per_account, window_seconds)
-        self._per_ip = RateLimitItemPerSecond(per_ip, window_seconds)
-        self._window = window_seconds
+        self.window = window_seconds
+        self.per_account = per_account
+        self.per_ip = per_ip
+        self.storage_uri = storage_url or "memory://"
+        self.limiter = Limiter(
+            ip_key,
+            app=app,
+            storage_uri=self.storage_uri,
+            strategy="moving-window",
+            key_prefix="lms-login",
+            headers_enabled=False,
+        )
+        app.register_error_handler(RateLimitExceeded, _answer_with_response)
 
-    def _keys(self, account: str, ip: str) -> list[tuple[RateLimitItemPerSecond, str]]:
-        return [
-            (self._per_account, "login-account:" + account.strip().lower()),
-            (self._per_ip, "login-ip:" + ip),
-        ]
+    def protect(
+        self, view: Callable[..., Any], on_breach: Callable[[int], Response]
+    ) -> Callable[..., Any]:
+        """The login view with the two limits on its POST; `on_breach(minutes)` answers a
+        refusal. The caller registers the returned view in place of `view`."""
 
-    def check(self, account: str, ip: str) -> ThrottleDecision:
-        """May another attempt be made for this account from this address?"""
-        for item, key in self._keys(account, ip):
-            if not self._limiter.test(item, key):
-                reset_at, _remaining = self._limiter.get_window_stats(item, key)
-                import time
+        def breached(limit: RequestLimit) -> Response:
+            wait = max(1, int(limit.reset_at - time.time()))
+            return on_breach(max(1, -(-min(wait, self.window) // 60)))
 
-                wait = max(1, int(reset_at - time.time()))
-                return ThrottleDecision(False, min(wait, self._window))
-        return ThrottleDecision(True)
+        common: dict[str, Any] = {"methods": ["POST"], "on_breach": breached}
+        per_account = self.limiter.limit(
+            f"{self.per_account} per {self.window} second", key_func=account_key, **common
+        )
+        per_ip = self.limiter.limit(
+            f"{self.per_ip} per {self.window} second",
+            key_func=ip_key,
+            deduct_when=_login_failed,
+            **common,
+        )
+        return per_ip(per_account(view))
 
-    def record_failure(self, account: str, ip: str) -> None:
-        for item, key in self._keys(account, ip):
-            self._limiter.hit(item, key)
-
-    def clear_account(self, account: str) -> None:
-        """Forget an account's failures after a successful login or reset."""
-        self._limiter.clear(self._per_account, "login-account:" + account.strip().lower())
+    def clear_account(self) -> None:
+        """Forget the current request's account attempts (after a successful login)."""
+        for current in self.limiter.current_limits:
+            if any(str(arg).startswith(ACCOUNT_PREFIX) for arg in current.request_args):
+                self.limiter.limiter.clear(current.limit, *current.request_args)
 
     def reset(self) -> None:
-        self._storage.reset()
+        """Forget every count (tests start from zero)."""
+        self.limiter.reset()

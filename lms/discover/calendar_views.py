@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
 from lms.accounts.models import Department, User
 from lms.accounts.queries import list_departments
@@ -30,7 +29,6 @@ from lms.core.security import is_safe_next
 from lms.core.time import local_date, utcnow
 from lms.discover import calendar, feeds
 from lms.discover.calendar_forms import CalendarFilterForm
-from lms.discover.feeds import PageFeeds
 from lms.framework.queries import list_subjects
 
 bp = Blueprint("calendar", __name__)
@@ -49,28 +47,14 @@ def shared_feed_url(feed: SharedFeed) -> str:
 
 
 def theme_feed(theme: ThemeMonth) -> SharedFeed | None:
-    """The published theme month's feed, made (and committed) on first use; None for a draft.
+    """The published theme month's feed if it has been made; None for a draft or before.
 
     The theme month page calls it and hands the feed to `_theme_feed.html` as `theme_calendar`.
+    A page never writes: a missing feed is made by `create_theme_feed` (POST).
     """
     if not theme.is_published:
         return None
-
-    def work() -> SharedFeed:
-        feed = feeds.get_or_create_theme_feed(db.session(), theme)
-        db.session.commit()
-        return feed
-
-    return run_with_retry(work)
-
-
-def _shared_feeds(session: Session, department: Department | None, today: date) -> PageFeeds:
-    def work() -> PageFeeds:
-        found = feeds.get_or_create_page_feeds(session, _user(), department, today)
-        session.commit()  # a feed shown for the first time keeps its token
-        return found
-
-    return run_with_retry(work)
+    return feeds.get_theme_feed(db.session(), theme)
 
 
 @bp.route("/")
@@ -85,7 +69,7 @@ def index() -> Any:
     form.set_choices(list_subjects(session), departments)
     department_id = form.department_id(user) or user.department_id
     department = next((d for d in departments if d.id == department_id), None)
-    shared = _shared_feeds(session, department, today)
+    shared = feeds.get_page_feeds(session, user, department, today)
     entries = calendar.list_calendar_entries(
         session, period.starts_at, period.ends_at, form.to_filter(user)
     )
@@ -101,6 +85,38 @@ def index() -> Any:
     )
 
 
+def _back() -> str:
+    target = request.form.get("next")
+    return target if target and is_safe_next(target) else url_for("calendar.index")
+
+
+def _create_feed(make: Callable[[], SharedFeed]) -> Any:
+    def work() -> None:
+        make()
+        db.session.commit()
+
+    run_with_retry(work)
+    flash(_("The calendar address is ready."), "success")
+    return redirect(_back())
+
+
+@bp.post("/flode/tema/<int:theme_id>/skapa")
+@authenticated
+def create_theme_feed(theme_id: int) -> Any:
+    theme = db.session.get(ThemeMonth, theme_id)
+    if theme is None or not theme.is_published:
+        abort(404)  # a draft is hidden like a missing theme month
+    return _create_feed(lambda: feeds.create_theme_feed(db.session(), theme))
+
+
+@bp.post("/flode/avdelning/<int:department_id>/skapa")
+@authenticated
+def create_department_feed(department_id: int) -> Any:
+    if db.session.get(Department, department_id) is None:
+        abort(404)
+    return _create_feed(lambda: feeds.create_department_feed(db.session(), department_id))
+
+
 @bp.post("/flode/<int:feed_id>/ny-adress")
 @requires(Permission.COORDINATOR, Permission.ADMIN)
 def reset_feed(feed_id: int) -> Any:
@@ -110,8 +126,7 @@ def reset_feed(feed_id: int) -> Any:
     feeds.reset_feed(db.session(), feed, actor_id=_user().id)
     db.session.commit()
     flash(_("The shared calendar has a new address; the old one no longer works."), "success")
-    target = request.form.get("next")
-    return redirect(target if target and is_safe_next(target) else url_for("calendar.index"))
+    return redirect(_back())
 
 
 @bp.get("/flode/<token>.ics")

@@ -1,8 +1,9 @@
 """Shared iCalendar feeds: a theme month's or a department's sessions behind a secret token.
 
-Calendar programs cannot sign in, so the token in the URL is the credential: it is made
-on first use (when the calendar page or a theme month page shows the feed), and a
-coordinator can replace it, which stops the old URL at once. Cancelled sessions stay in
+Calendar programs cannot sign in, so the token in the URL is the credential. Pages only
+read tokens (a GET never writes): a missing one is made by a POST from the calendar page
+or the theme month page ("Create the calendar address"), and a coordinator can replace
+it, which stops the old URL at once. Cancelled sessions stay in
 the feeds with STATUS:CANCELLED so subscribed calendars remove them.
 """
 
@@ -22,6 +23,7 @@ from lms.catalog.models import Activity, ActivitySession, SharedFeed, ThemeMonth
 from lms.catalog.queries import for_department
 from lms.catalog.theme_queries import list_theme_months_for
 from lms.core.audit import record_event
+from lms.core.errors import DomainError
 from lms.core.i18n import _l
 from lms.core.time import start_of_local_day
 from lms.core.tokens import is_token_shaped, new_token
@@ -57,22 +59,27 @@ def _create(session: Session, **target: int) -> SharedFeed:
     return feed
 
 
-def get_or_create_feeds(
-    session: Session, *, theme_month_ids: Iterable[int] = (), department_ids: Iterable[int] = ()
-) -> SharedFeeds:
-    """The feeds of these theme months and departments, the missing ones made with fresh
-    tokens: one query when they all exist (the usual case), plus one insert per new feed."""
-    themes, departments = set(theme_month_ids), set(department_ids)
+def _list_feeds(session: Session, themes: set[int], departments: set[int]) -> SharedFeeds:
     conditions: list[ColumnElement[bool]] = []
     if themes:
         conditions.append(SharedFeed.theme_month_id.in_(themes))
     if departments:
         conditions.append(SharedFeed.department_id.in_(departments))
     found = list(session.scalars(select(SharedFeed).where(or_(*conditions)))) if conditions else []
-    result = SharedFeeds(
+    return SharedFeeds(
         themes={f.theme_month_id: f for f in found if f.theme_month_id is not None},
         departments={f.department_id: f for f in found if f.department_id is not None},
     )
+
+
+def create_feeds(
+    session: Session, *, theme_month_ids: Iterable[int] = (), department_ids: Iterable[int] = ()
+) -> SharedFeeds:
+    """The feeds of these theme months and departments, the missing ones made with fresh
+    tokens (idempotent: an existing token is never changed): one query when they all exist,
+    plus one insert per new feed."""
+    themes, departments = set(theme_month_ids), set(department_ids)
+    result = _list_feeds(session, themes, departments)
     for theme_id in sorted(themes - result.themes.keys()):
         result.themes[theme_id] = _create(session, theme_month_id=theme_id)
     for department_id in sorted(departments - result.departments.keys()):
@@ -80,41 +87,44 @@ def get_or_create_feeds(
     return result
 
 
-def get_or_create_theme_feed(session: Session, theme: ThemeMonth) -> SharedFeed:
-    """The theme month's feed, made with a fresh token on first use."""
-    return get_or_create_feeds(session, theme_month_ids=[theme.id]).themes[theme.id]
+def create_theme_feed(session: Session, theme: ThemeMonth) -> SharedFeed:
+    """The published theme month's feed, made with a fresh token if it has none yet."""
+    if not theme.is_published:
+        raise DomainError(_l("The calendar address appears when the theme month is published."))
+    return create_feeds(session, theme_month_ids=[theme.id]).themes[theme.id]
 
 
-def get_or_create_department_feed(session: Session, department_id: int) -> SharedFeed:
-    """The department's feed, made with a fresh token on first use."""
-    return get_or_create_feeds(session, department_ids=[department_id]).departments[department_id]
+def create_department_feed(session: Session, department_id: int) -> SharedFeed:
+    """The department's feed, made with a fresh token if it has none yet."""
+    return create_feeds(session, department_ids=[department_id]).departments[department_id]
+
+
+def get_theme_feed(session: Session, theme: ThemeMonth) -> SharedFeed | None:
+    """The theme month's feed, or None while it has none."""
+    return _list_feeds(session, {theme.id}, set()).themes.get(theme.id)
 
 
 @dataclass(frozen=True)
 class PageFeeds:
-    """The shared feeds the calendar page offers: the department's and the theme months'."""
+    """The shared feeds the calendar page offers: the department's and the theme months'
+    (None where the feed has not been made yet)."""
 
     department: Department | None
     department_feed: SharedFeed | None
-    themes: list[tuple[ThemeMonth, SharedFeed, date]]  # with the month's first day
+    themes: list[tuple[ThemeMonth, SharedFeed | None, date]]  # with the month's first day
 
 
-def get_or_create_page_feeds(
+def get_page_feeds(
     session: Session, user: User, department: Department | None, today: date
 ) -> PageFeeds:
     """The department's feed and those of the theme months meant for `user` from today's
-    month on, made on first use: three queries when they exist (theme months and their
-    audiences, feeds)."""
+    month on, as far as they exist: three queries (theme months and their audiences, feeds)."""
     themes = list_theme_months_for(session, user, today)
-    found = get_or_create_feeds(
-        session,
-        theme_month_ids=[t.id for t in themes],
-        department_ids=[department.id] if department else [],
-    )
+    found = _list_feeds(session, {t.id for t in themes}, {department.id} if department else set())
     return PageFeeds(
         department=department,
         department_feed=found.departments.get(department.id) if department else None,
-        themes=[(t, found.themes[t.id], date(t.year, t.month, 1)) for t in themes],
+        themes=[(t, found.themes.get(t.id), date(t.year, t.month, 1)) for t in themes],
     )
 
 

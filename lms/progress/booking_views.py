@@ -149,12 +149,25 @@ def feed_settings() -> Any:
         db.session.commit()
         flash(_("Your calendar has a new address; the old one no longer works."), "success")
         return redirect(url_for("bookings.feed_settings"))
-    feed = ical.get_or_create_feed(db.session(), _user())
-    db.session.commit()
-    url = current_app.config["LMS"].base_url.rstrip("/") + url_for(
-        "bookings.feed", token=feed.token
-    )
+    feed = ical.get_feed(db.session(), _user())  # a safe method: made by create_feed below
+    url = None
+    if feed is not None:
+        url = current_app.config["LMS"].base_url.rstrip("/") + url_for(
+            "bookings.feed", token=feed.token
+        )
     return render_template("progress/calendar_feed.html", feed_url=url)
+
+
+@bp.post("/kalender/skapa")
+@authenticated
+def create_feed() -> Any:
+    def work() -> None:
+        ical.create_feed(db.session(), _user())
+        db.session.commit()
+
+    run_with_retry(work)
+    flash(_("Your calendar address is ready."), "success")
+    return redirect(url_for("bookings.feed_settings"))
 
 
 def _ids(name: str) -> set[int]:

@@ -74,8 +74,8 @@ def _load_coaching(slug: str) -> Activity:
         abort(404)
     try:
         require_edit(current_user, activity)
-    except DomainError:
-        abort(403)
+    except DomainError as error:
+        abort(error.status_code)  # 404 for another owner's draft, as for a missing one
     return activity
 
 

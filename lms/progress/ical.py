@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from lms.accounts.models import User
@@ -70,19 +71,36 @@ def list_feed_sessions(session: Session, user: User) -> list[ActivitySession]:
     return list(session.scalars(stmt))
 
 
-def get_or_create_feed(session: Session, user: User) -> CalendarFeed:
-    """The person's feed; created with a fresh secret token on first use."""
-    feed = session.get(CalendarFeed, user.id)
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id, token=new_token())
-        session.add(feed)
-        session.flush()
+def get_feed(session: Session, user: User) -> CalendarFeed | None:
+    """The person's feed, or None before they have asked for one (a read: pages never write)."""
+    return session.get(CalendarFeed, user.id)
+
+
+def create_feed(session: Session, user: User) -> CalendarFeed:
+    """The person's feed, made with a fresh secret token if they have none yet.
+
+    Idempotent: an existing token is never changed, and when another request (a second tab)
+    makes the feed at the same moment, the primary key on `user_id` keeps one row and
+    theirs is returned.
+    """
+    feed = get_feed(session, user)
+    if feed is not None:
+        return feed
+    feed = CalendarFeed(user_id=user.id, token=new_token())
+    try:
+        with session.begin_nested():
+            session.add(feed)
+    except IntegrityError:
+        existing = session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+        if existing is None:
+            raise
+        return existing
     return feed
 
 
 def reset_feed(session: Session, user: User) -> CalendarFeed:
     """A new secret token: the old feed URL stops working at once."""
-    feed = get_or_create_feed(session, user)
+    feed = create_feed(session, user)
     feed.token = new_token()
     session.flush()
     return feed

@@ -124,8 +124,18 @@ def list_reports_for_manager(session: Session, manager: User) -> list[ExternalLe
     return list(session.scalars(stmt))
 
 
-def get_external_learning(session: Session, report_id: int) -> ExternalLearning | None:
-    return session.get(ExternalLearning, report_id)
+def get_external_learning(
+    session: Session, manager: User, report_id: int
+) -> ExternalLearning | None:
+    """The report if its reporter is in `manager`'s chain; None for anyone else's, the same as
+    for an unknown id, so report ids cannot be probed."""
+    report = session.get(ExternalLearning, report_id)
+    if report is None:
+        return None
+    reporter = session.get(User, report.user_id)
+    if reporter is None or not is_in_manager_chain(session, manager, reporter):
+        return None
+    return report
 
 
 # --- feedback --------------------------------------------------------------------------------

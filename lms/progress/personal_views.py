@@ -121,7 +121,7 @@ def team() -> Any:
 @bp.route("/team/extern/<int:report_id>", methods=["POST"])
 @requires(Permission.MANAGER)
 def decide(report_id: int) -> Any:
-    report = personal.get_external_learning(db.session(), report_id)
+    report = personal.get_external_learning(db.session(), current_user, report_id)
     if report is None:
         abort(404)
     form = DecisionForm()

@@ -58,8 +58,24 @@ def assessment_command(round_name: str, compare_name: str | None, output: str) -
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(report_rows(report))
+    writer.writerows(_neutralised(row) for row in report_rows(report))
     click.echo(out.getvalue(), nl=False)
+
+
+# The assessment CSV's figure columns hold numbers written as text ("-2.5" is a delta); the
+# rest (organisation, department, job role, codes) is text someone typed somewhere.
+_FIGURE_COLUMNS = frozenset(
+    {"value", "suppressed", "compare_value", "compare_suppressed", "delta_pp"}
+)
+
+
+def _neutralised(row: dict[str, str]) -> dict[str, str]:
+    """The row with every text cell safe from formula injection (OWASP CSV injection)."""
+    from lms.reports.exports import neutralise
+
+    return {
+        key: value if key in _FIGURE_COLUMNS else neutralise(value) for key, value in row.items()
+    }
 
 
 def _iso_date(value: str | None, option: str) -> date | None:

@@ -12,17 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from lms.accounts.coverage import Coverage  # re-exported: the reports use it from here
+
 GENDERS = ("woman", "man", "non_binary", "unstated")  # users.gender values
 SOURCES = ("catalogue", "attendance", "import", "external")  # completions.source values
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """A completion passes when the organisation it was done in is one of `organisation_ids`
-    or its department one of `department_ids` (both as stored on the completion)."""
-
-    organisation_ids: frozenset[int] = frozenset()
-    department_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

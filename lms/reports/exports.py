@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,10 +33,19 @@ WIDTH_SAMPLE = 200  # rows looked at to size the columns (the rest streams)
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
 
+def _could_be_formula(text: str) -> bool:
+    # Also behind leading spaces (an import that trims them) and in fullwidth forms (＝, ＋),
+    # which some spreadsheets' input conversion turns into the ASCII sign.
+    if text.startswith(FORMULA_STARTS):
+        return True
+    head = unicodedata.normalize("NFKC", text.lstrip(" \u00a0\u3000")[:1])
+    return head != "" and head in "=+-@"
+
+
 def neutralise(value: Any) -> Any:
     """`value` made safe for a spreadsheet cell: a string that a spreadsheet would read as a
     formula gets a leading apostrophe; numbers, dates and None are returned as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _could_be_formula(value):
         return "'" + value
     return value
 

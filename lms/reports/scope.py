@@ -3,31 +3,16 @@
 Admins and coordinators with the scope "all" see every organisation; an organisation
 coordinator sees completions done in their organisation; a department coordinator those
 done in their department (as stored on each completion: the department at completion).
+The decision itself lives in `lms.accounts.scope` (the assessment rounds follow it too).
 """
 
 from __future__ import annotations
 
-from lms.accounts.models import ReportScope, User
+from lms.accounts.models import User
+from lms.accounts.scope import NOTHING, Coverage, reader_coverage
 from lms.core.access import Permission
-from lms.reports.esf_data import Coverage
 
-NOTHING = Coverage()
-
-
-def reader_coverage(user: User) -> Coverage | None:
-    """The coverage a reader's reports are limited to; None: everything. A user who may not
-    read reports at all, or a department coordinator without a department, covers nothing."""
-    if user.has(Permission.ADMIN):
-        return None
-    if not user.has(Permission.COORDINATOR):
-        return NOTHING
-    if user.report_scope == ReportScope.ALL:
-        return None
-    if user.report_scope == ReportScope.DEPARTMENT:
-        if user.department_id is None:
-            return NOTHING
-        return Coverage(department_ids=frozenset({user.department_id}))
-    return Coverage(organisation_ids=frozenset({user.organisation_id}))
+__all__ = ["NOTHING", "Coverage", "may_list_people", "reader_coverage"]
 
 
 def may_list_people(user: User) -> bool:

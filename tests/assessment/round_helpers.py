@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.accounts.models import Department, Organisation, User
+from lms.accounts.models import Department, Organisation, ReportScope, User
 from lms.assessment.rounds import RoundData
 from lms.core.access import Permission
 from lms.core.jobs import JobContext
@@ -42,8 +42,12 @@ def org(session: Session) -> Org:
     )
 
 
-def coordinator(session: Session, **kw: object) -> User:
-    return factories.user(session, permissions=Permission.COORDINATOR, **kw)  # type: ignore[arg-type]
+def coordinator(session: Session, scope: ReportScope = ReportScope.ALL, **kw: object) -> User:
+    """A coordinator whose report scope is `scope` ("all" unless a test is about the scope)."""
+    person = factories.user(session, permissions=Permission.COORDINATOR, **kw)  # type: ignore[arg-type]
+    person.report_scope = scope
+    session.flush()
+    return person
 
 
 def data(

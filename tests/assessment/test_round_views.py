@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.accounts.models import User
+from lms.accounts.models import ReportScope, User
 from lms.assessment.models import AssessmentRound, AssessmentStatus
 from lms.core.access import Permission
 from lms.core.time import local_date, utcnow
@@ -337,3 +337,185 @@ def test_every_mistake_in_the_form_shows_at_once(
         assert sv(message) in page, message
     assert 'value="2020-01-01"' in page
     assert _count(session) == 0
+
+
+# --- report scope: other organisations' rounds are not there ---------------------------------
+
+
+@pytest.fixture
+def three(session: Session, place: Org) -> dict[str, AssessmentRound]:
+    """A round of Kulturförvaltningen (A), one of Nacka (B) and one targeting a department of
+    each, with one person who has submitted in every department it targets."""
+    rounds = {
+        "a": assessment_round(session, "Bara A", organisations=[place.culture]),
+        "b": assessment_round(session, "Bara B", organisations=[place.nacka]),
+        "ab": assessment_round(session, "A och B", departments=[place.library, place.forum]),
+    }
+    people = {
+        dept.id: factories.user(session, dept=dept)
+        for dept in (place.library, place.school, place.forum, place.diesel)
+    }
+    reached = {"a": [place.library, place.school], "b": [place.forum, place.diesel]}
+    reached["ab"] = [place.library, place.forum]
+    for key, round_ in rounds.items():
+        for dept in reached[key]:
+            assessment(session, people[dept.id], round_, {}, status=AssessmentStatus.SUBMITTED)
+    session.commit()
+    return rounds
+
+
+def _as(session: Session, auth: Any, place: Org, scope: ReportScope, **kw: Any) -> User:
+    kw.setdefault("dept", place.library)
+    person = coordinator(session, scope, **kw)
+    session.commit()
+    auth.login(person.email)
+    return person
+
+
+def _departments_shown(page: str) -> set[str]:
+    return set(re.findall(r'<th scope="row">([^<]+)</th>', page)) - {sv("Total")}
+
+
+def _edit_link(round_: AssessmentRound) -> str:
+    return f'href="{BASE}/{round_.id}/redigera"'
+
+
+def test_an_organisation_coordinator_does_not_find_another_organisations_round(
+    client: FlaskClient,
+    session: Session,
+    auth: Any,
+    place: Org,
+    three: dict[str, AssessmentRound],
+    csrf_off: None,
+) -> None:
+    _as(session, auth, place, ReportScope.ORGANISATION)
+    b = three["b"]
+    listing = text(client.get(BASE + "/"))
+    assert "Bara A" in listing and "A och B" in listing
+    assert "Bara B" not in listing and f"{BASE}/{b.id}" not in listing
+    missing = 999_999
+    for round_id in (b.id, missing):
+        for path in (f"/{round_id}", f"/{round_id}/redigera"):
+            assert client.get(BASE + path).status_code == 404, path
+        for path in (f"/{round_id}/redigera", f"/{round_id}/ta-bort"):
+            assert client.post(BASE + path, data=form(place)).status_code == 404, path
+    unknown = text(client.get(f"{BASE}/{missing}")).replace(f"{BASE}/{missing}", "ID")
+    assert text(client.get(f"{BASE}/{b.id}")).replace(f"{BASE}/{b.id}", "ID") == unknown
+    session.expire_all()
+    assert session.get(AssessmentRound, b.id).name == "Bara B"  # type: ignore[union-attr]
+
+
+def test_an_organisation_coordinator_manages_their_organisations_round(
+    client: FlaskClient,
+    session: Session,
+    auth: Any,
+    place: Org,
+    three: dict[str, AssessmentRound],
+    csrf_off: None,
+) -> None:
+    _as(session, auth, place, ReportScope.ORGANISATION)
+    a = three["a"]
+    assert _edit_link(a) in text(client.get(BASE + "/"))
+    assert _edit_link(a) in text(client.get(f"{BASE}/{a.id}"))
+    assert client.get(f"{BASE}/{a.id}/redigera").status_code == 200
+    own = form(place, name="Bara A, ändrad", organisations=[], departments=[str(place.school.id)])
+    response = client.post(f"{BASE}/{a.id}/redigera", data=own)
+    assert response.status_code == 302
+    session.expire_all()
+    changed = session.get(AssessmentRound, a.id)
+    assert changed is not None and changed.name == "Bara A, ändrad"
+    assert [d.id for d in changed.departments] == [place.school.id]
+
+
+def test_an_organisation_coordinator_reads_a_shared_round_counting_only_their_people(
+    client: FlaskClient,
+    session: Session,
+    auth: Any,
+    place: Org,
+    three: dict[str, AssessmentRound],
+    csrf_off: None,
+) -> None:
+    _as(session, auth, place, ReportScope.ORGANISATION)
+    ab = three["ab"]
+    page = text(client.get(f"{BASE}/{ab.id}"))
+    assert _departments_shown(page) == {"Stadsbiblioteket"}
+    assert 'id="scope-note"' in page and _edit_link(ab) not in page
+    assert _edit_link(ab) not in text(client.get(BASE + "/"))
+    assert client.get(f"{BASE}/{ab.id}/redigera").status_code == 403
+    changed = form(place, name="Kapad", organisations=[str(place.culture.id)], departments=[])
+    assert client.post(f"{BASE}/{ab.id}/redigera", data=changed).status_code == 403
+    assert client.post(f"{BASE}/{ab.id}/ta-bort").status_code == 403
+    session.expire_all()
+    kept = session.get(AssessmentRound, ab.id)
+    assert kept is not None and kept.name == "A och B"
+    assert sorted(d.id for d in kept.departments) == sorted([place.library.id, place.forum.id])
+
+
+def test_an_organisation_coordinator_chooses_targets_in_their_organisation_only(
+    client: FlaskClient, session: Session, auth: Any, place: Org, csrf_off: None
+) -> None:
+    _as(session, auth, place, ReportScope.ORGANISATION)
+    page = text(client.get(BASE + "/ny"))
+    assert "Kulturskolan" in page and "Forumbiblioteken" not in page
+    assert sv("All of %(organisation)s", organisation="Nacka kommun") not in page
+    for targets in (
+        {"organisations": [str(place.nacka.id)], "departments": []},
+        {"organisations": [], "departments": [str(place.school.id), str(place.forum.id)]},
+    ):
+        response = client.post(BASE + "/ny", data=form(place, **targets))
+        assert response.status_code == 200
+        assert 'class="error-summary"' in text(response)
+    assert _count(session) == 0
+    fine = form(place, organisations=[str(place.culture.id)], departments=[])
+    assert client.post(BASE + "/ny", data=fine).status_code == 302
+    assert _count(session) == 1
+
+
+def test_a_department_coordinator_reads_their_departments_progress_only(
+    client: FlaskClient,
+    session: Session,
+    auth: Any,
+    place: Org,
+    three: dict[str, AssessmentRound],
+    csrf_off: None,
+) -> None:
+    _as(session, auth, place, ReportScope.DEPARTMENT, dept=place.school)
+    listing = text(client.get(BASE + "/"))
+    assert "Bara A" in listing
+    assert "Bara B" not in listing and "A och B" not in listing  # not their department's
+    a = three["a"]
+    assert f'href="{BASE}/ny"' not in listing and _edit_link(a) not in listing
+    page = text(client.get(f"{BASE}/{a.id}"))
+    assert _departments_shown(page) == {"Kulturskolan"} and _edit_link(a) not in page
+    assert client.get(BASE + "/ny").status_code == 403
+    assert client.post(BASE + "/ny", data=form(place)).status_code == 403
+    assert client.get(f"{BASE}/{a.id}/redigera").status_code == 403
+    assert client.post(f"{BASE}/{a.id}/redigera", data=form(place)).status_code == 403
+    assert client.post(f"{BASE}/{a.id}/ta-bort").status_code == 403
+    for hidden in (three["b"], three["ab"]):
+        assert client.get(f"{BASE}/{hidden.id}").status_code == 404
+    assert _count(session) == 3
+
+
+@pytest.mark.parametrize("who", ["admin", "all"])
+def test_admins_and_scope_all_see_and_manage_every_round(
+    client: FlaskClient,
+    session: Session,
+    auth: Any,
+    place: Org,
+    three: dict[str, AssessmentRound],
+    who: str,
+) -> None:
+    if who == "admin":
+        person = factories.admin(session, dept=place.library)
+        session.commit()
+        auth.login(person.email)
+    else:
+        _as(session, auth, place, ReportScope.ALL)
+    listing = text(client.get(BASE + "/"))
+    for round_ in three.values():
+        assert round_.name in listing and _edit_link(round_) in listing
+        assert client.get(f"{BASE}/{round_.id}/redigera").status_code == 200
+    page = text(client.get(f"{BASE}/{three['ab'].id}"))
+    assert _departments_shown(page) == {"Stadsbiblioteket", "Forumbiblioteken"}
+    assert 'id="scope-note"' not in page

@@ -8,10 +8,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.accounts.models import Department, User
+from lms.accounts.models import Department, ReportScope, User
+from lms.accounts.scope import Coverage, reader_coverage
 from lms.assessment import round_queries as queries
 from lms.assessment.models import AssessmentRound, AssessmentStatus
-from lms.assessment.rounds import create_round, delete_round, update_round
+from lms.assessment.rounds import (
+    create_round,
+    delete_round,
+    may_create_rounds,
+    may_manage_round,
+    update_round,
+)
 from lms.core.access import Permission
 from lms.core.audit import AuditEvent
 from lms.core.errors import Conflict, PermissionDenied, ValidationError
@@ -193,14 +200,12 @@ def test_rounds_are_listed_newest_first(session: Session, place: Org) -> None:
     new = assessment_round(
         session, "Våren 2026", opens_on=date(2026, 3, 2), departments=[place.forum]
     )
-    listed = queries.list_rounds(session)
+    listed = queries.list_rounds(session, None)
     assert listed == [new, old]
     assert listed[0].departments == [place.forum]
 
 
-def test_progress_counts_per_department_with_the_assessments_department(
-    session: Session, place: Org
-) -> None:
+def _progress_world(session: Session, place: Org) -> tuple[AssessmentRound, AssessmentRound]:
     """Hand-checked: targets are Kulturförvaltningen and the department Forumbiblioteken."""
     round_ = assessment_round(session, organisations=[place.culture], departments=[place.forum])
     other = assessment_round(session, "En annan omgång", organisations=[place.culture])
@@ -234,8 +239,21 @@ def test_progress_counts_per_department_with_the_assessments_department(
     # In another round only (and not yet started in this one):
     assessment(session, person(place.library), other, {}, status=R)
     session.flush()
+    return round_, other
 
-    progress = queries.count_progress(session, round_)
+
+def _rows(progress: queries.RoundProgress) -> list[tuple[str, str | None, int, int, int]]:
+    return [
+        (r.organisation, r.department, r.targeted, r.submitted, r.reviewed) for r in progress.rows
+    ]
+
+
+def test_progress_counts_per_department_with_the_assessments_department(
+    session: Session, place: Org
+) -> None:
+    round_, other = _progress_world(session, place)
+
+    progress = queries.count_progress(session, round_, None)
 
     rows = [
         (r.organisation, r.department, r.targeted, r.submitted, r.reviewed) for r in progress.rows
@@ -252,15 +270,158 @@ def test_progress_counts_per_department_with_the_assessments_department(
     assert library.share_reviewed == pytest.approx(2 / 7)
     total = progress.total
     assert (total.targeted, total.submitted, total.reviewed) == (13, 8, 2)
-    totals = queries.count_round_totals(session, [round_, other])
+    totals = queries.count_round_totals(session, [round_, other], None)
     assert totals[round_.id] == total
     assert (totals[other.id].targeted, totals[other.id].submitted) == (10, 1)
 
 
 def test_a_round_without_people_counts_zero(session: Session, place: Org) -> None:
     empty = assessment_round(session, departments=[place.diesel])
-    progress = queries.count_progress(session, empty)
+    progress = queries.count_progress(session, empty, None)
     assert progress.rows == [] and progress.total.targeted == 0
     assert progress.total.share_submitted is None
-    assert queries.count_round_totals(session, [empty])[empty.id] == queries.ProgressCount()
-    assert queries.count_round_totals(session, []) == {}
+    assert queries.count_round_totals(session, [empty], None)[empty.id] == queries.ProgressCount()
+    assert queries.count_round_totals(session, [], None) == {}
+
+
+# --- report scope: who finds, counts and manages which round --------------------------------
+
+CULTURE_ROWS = [
+    ("Kulturförvaltningen", None, 2, 1, 0),
+    ("Kulturförvaltningen", "Kulturskolan", 1, 0, 0),
+    ("Kulturförvaltningen", "Stadsbiblioteket", 7, 4, 2),
+]
+
+
+def test_a_scoped_reader_counts_only_the_people_of_their_coverage(
+    session: Session, place: Org
+) -> None:
+    round_, other = _progress_world(session, place)
+    culture = Coverage(organisation_ids=frozenset({place.culture.id}))
+    nacka = Coverage(organisation_ids=frozenset({place.nacka.id}))
+    forum = Coverage(department_ids=frozenset({place.forum.id}))
+    school = Coverage(department_ids=frozenset({place.school.id}))
+
+    assert _rows(queries.count_progress(session, round_, culture)) == CULTURE_ROWS
+    assert _rows(queries.count_progress(session, round_, nacka)) == [
+        ("Nacka kommun", "Dieselverkstadens bibliotek", 1, 1, 0),
+        ("Nacka kommun", "Forumbiblioteken", 2, 2, 0),
+    ]
+    assert _rows(queries.count_progress(session, round_, forum)) == [
+        ("Nacka kommun", "Forumbiblioteken", 2, 2, 0)
+    ]
+    assert _rows(queries.count_progress(session, round_, school)) == [
+        ("Kulturförvaltningen", "Kulturskolan", 1, 0, 0)
+    ]
+    assert queries.count_progress(session, round_, Coverage()).rows == []
+    for coverage in (culture, nacka, forum, school, Coverage()):
+        total = queries.count_progress(session, round_, coverage).total
+        assert queries.count_round_totals(session, [round_, other], coverage)[round_.id] == total
+    culture_total = queries.count_round_totals(session, [round_], culture)[round_.id]
+    assert (culture_total.targeted, culture_total.submitted, culture_total.reviewed) == (10, 5, 2)
+
+
+def test_a_reader_finds_only_the_rounds_that_target_some_of_their_coverage(
+    session: Session, place: Org
+) -> None:
+    of_culture = assessment_round(session, "Kultur", organisations=[place.culture])
+    of_school = assessment_round(session, "Skolan", departments=[place.school])
+    of_nacka = assessment_round(session, "Nacka", organisations=[place.nacka])
+    of_forum = assessment_round(session, "Forum", departments=[place.forum])
+    shared = assessment_round(session, "Båda", departments=[place.library, place.forum])
+    every = {of_culture, of_school, of_nacka, of_forum, shared}
+    culture = Coverage(organisation_ids=frozenset({place.culture.id}))
+    library = Coverage(department_ids=frozenset({place.library.id}))
+    forum = Coverage(department_ids=frozenset({place.forum.id}))
+
+    def found(coverage: Coverage | None) -> set[AssessmentRound]:
+        return set(queries.list_rounds(session, coverage))
+
+    assert found(None) == every
+    assert found(culture) == {of_culture, of_school, shared}
+    # A department sees its organisation's whole-organisation rounds and its own.
+    assert found(library) == {of_culture, shared}
+    assert found(forum) == {of_nacka, of_forum, shared}
+    assert found(Coverage()) == set()
+    for round_ in every:
+        expected = round_ if round_ in found(culture) else None
+        assert queries.get_round(session, round_.id, culture) is expected
+        assert queries.get_round(session, round_.id, None) is round_
+    assert queries.get_round(session, 999_999, None) is None
+
+
+def test_an_organisation_coordinator_manages_rounds_within_their_organisation(
+    session: Session, place: Org
+) -> None:
+    boss = coordinator(session, ReportScope.ORGANISATION, dept=place.library)
+    assert reader_coverage(boss) == Coverage(organisation_ids=frozenset({place.culture.id}))
+    assert may_create_rounds(boss)
+    own = create_round(session, boss, data(organisations=[place.culture]))
+    assert may_manage_round(boss, own)
+    update_round(session, boss, own, data(name="Egen", departments=[place.school]))
+    assert own.departments == [place.school]
+    for targets in (
+        {"organisations": [place.nacka]},
+        {"departments": [place.forum]},
+        {"organisations": [place.culture], "departments": [place.diesel]},
+    ):
+        with pytest.raises(ValidationError) as refused:
+            create_round(session, boss, data(name="Utanför", **targets))
+        assert _field(refused) == "targets"
+        with pytest.raises(ValidationError) as refused:
+            update_round(session, boss, own, data(name="Egen", **targets))
+        assert _field(refused) == "targets"
+    assert own.departments == [place.school] and own.organisations == []
+    delete_round(session, boss, own)
+
+
+def test_an_organisation_coordinator_may_not_manage_a_round_reaching_outside(
+    session: Session, place: Org
+) -> None:
+    boss = coordinator(session, ReportScope.ORGANISATION, dept=place.library)
+    for targets in (
+        {"organisations": [place.nacka]},
+        {"organisations": [place.culture], "departments": [place.forum]},
+    ):
+        outside = assessment_round(session, f"Runda {len(targets)}", **targets)
+        assert not may_manage_round(boss, outside)
+        with pytest.raises(PermissionDenied):
+            update_round(session, boss, outside, data(name="Ändrad", organisations=[place.culture]))
+        with pytest.raises(PermissionDenied):
+            delete_round(session, boss, outside)
+        assert outside.name.startswith("Runda")
+
+
+@pytest.mark.parametrize("dept_attr", ["library", None])
+def test_a_department_coordinator_only_reads(
+    session: Session, place: Org, dept_attr: str | None
+) -> None:
+    boss = coordinator(session, ReportScope.DEPARTMENT, dept=place.library)
+    if dept_attr is None:
+        boss.department_id = None
+        expected = Coverage()
+    else:
+        expected = Coverage(department_ids=frozenset({place.library.id}))
+    assert reader_coverage(boss) == expected
+    own = assessment_round(session, organisations=[place.culture])
+    assert not may_create_rounds(boss) and not may_manage_round(boss, own)
+    with pytest.raises(PermissionDenied):
+        create_round(session, boss, data(name="Ny", departments=[place.library]))
+    with pytest.raises(PermissionDenied):
+        update_round(session, boss, own, data(name="Ny", departments=[place.library]))
+    with pytest.raises(PermissionDenied):
+        delete_round(session, boss, own)
+
+
+@pytest.mark.parametrize("who", ["admin", "all"])
+def test_admins_and_scope_all_manage_every_round(session: Session, place: Org, who: str) -> None:
+    if who == "admin":
+        person = factories.admin(session, dept=place.library)
+    else:
+        person = coordinator(session, ReportScope.ALL, dept=place.library)
+    assert reader_coverage(person) is None
+    shared = assessment_round(session, organisations=[place.culture, place.nacka])
+    assert may_manage_round(person, shared)
+    update_round(session, person, shared, data(name="Ändrad", departments=[place.diesel]))
+    assert shared.departments == [place.diesel]
+    delete_round(session, person, shared)

@@ -55,10 +55,15 @@ _SCREENSHOTS: list[Path] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/browser/ carries the `browser` marker (`-m "not browser"`)."""
+    """Every test under tests/browser/ carries the `browser` marker (`-m "not browser"`).
+
+    Under pytest-xdist (`--dist loadgroup`) they all go to one worker, so the live
+    servers and the browser start once while the other worker runs the rest.
+    """
     for item in items:
         if HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

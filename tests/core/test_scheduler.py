@@ -116,6 +116,7 @@ def test_the_registry_has_the_catalogue_with_unique_names() -> None:
         "refresh_stale_recommendations",
         "refresh_recommendations",
         "rebuild_programme_summaries",
+        "apply_retention",
     ]
     assert str(build_trigger(JOBS[0])) == "interval[0:01:00]"
     assert str(build_trigger(JOBS[2])) == "cron[hour='3', minute='15']"
@@ -378,6 +379,7 @@ def test_jobs_list_shows_trigger_next_run_and_last_run(app: Flask, session: Sess
         "refresh_stale_recommendations",
         "refresh_recommendations",
         "rebuild_programme_summaries",
+        "apply_retention",
     }
     assert "interval[0:01:00]" in lines["send_outbox"] and "never run" in lines["send_outbox"]
     assert "succeeded 2026-03-02 03:15:00 tokens_deleted=3" in lines["cleanup_tokens"]

@@ -49,7 +49,7 @@ def test_calendar_query_count_does_not_grow_with_the_sessions(
     cal.curate(session, theme, ids[:5])
     session.commit()
     auth.login(person.email)
-    client.get(URLS[0])  # the first visit makes the department's feed
+    client.get(URLS[0])  # a first visit (warms what a first request loads)
     small, small_sizes = _measure(client, count_queries)
 
     cal.bulk_sessions(session, 10, 1000, STARTS)

@@ -17,6 +17,7 @@ from lms.catalog.models import SharedFeed
 from lms.core.access import Permission
 from lms.core.time import local_date, utcnow
 from lms.discover.calendar import add_months
+from lms.discover.feeds import create_department_feed
 from tests import factories
 from tests.discover import calendar_factories as cal
 
@@ -263,7 +264,7 @@ def test_list_view_shows_only_days_with_sessions_in_order(
 
 
 def test_page_offers_the_personal_the_departments_and_the_theme_months_feeds(
-    session: Session, client: FlaskClient, auth: Any
+    session: Session, client: FlaskClient, auth: Any, csrf_off: None
 ) -> None:
     library = factories.department(session, "Stadsbiblioteket")
     museum = factories.department(session, "Stadsmuseet")
@@ -273,24 +274,31 @@ def test_page_offers_the_personal_the_departments_and_the_theme_months_feeds(
     _login(session, auth, dept=library)
     html = _html(client, "/kalender/")
     assert 'href="/bokningar/kalender"' in html
-    feeds = {f.department_id or f.theme_month_id: f for f in session.scalars(select(SharedFeed))}
-    assert set(feeds) == {library.id, current.id}
-    assert f"http://localhost/kalender/flode/{feeds[library.id].token}.ics" in html
-    assert f"http://localhost/kalender/flode/{feeds[current.id].token}.ics" in html
+    # The page only reads: a feed not made yet is offered as a button, nothing is written.
+    assert session.scalars(select(SharedFeed)).all() == []
+    assert f'action="/kalender/flode/avdelning/{library.id}/skapa"' in html
+    assert f'action="/kalender/flode/tema/{current.id}/skapa"' in html
     assert "AI-månaden" in html and "Utkast" not in html
+    for target in (f"avdelning/{library.id}", f"tema/{current.id}"):
+        response = client.post(f"/kalender/flode/{target}/skapa", data={"next": "/kalender/"})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/kalender/")
+    html = _html(client, "/kalender/")
+    feeds = {(f.department_id, f.theme_month_id): f for f in session.scalars(select(SharedFeed))}
+    assert set(feeds) == {(library.id, None), (None, current.id)}
+    department_feed, theme_feed = feeds[library.id, None], feeds[None, current.id]
+    assert f"http://localhost/kalender/flode/{department_feed.token}.ics" in html
+    assert f"http://localhost/kalender/flode/{theme_feed.token}.ics" in html
+    assert "/skapa" not in html
     assert "ny-adress" not in html  # employees cannot reset
     chosen = _html(client, f"/kalender/?avdelning={museum.id}")
-    museum_feed = session.scalar(select(SharedFeed).where(SharedFeed.department_id == museum.id))
-    assert museum_feed is not None and museum_feed.token in chosen
-    assert feeds[library.id].token not in chosen
-    _html(client, "/kalender/")
-    assert len(session.scalars(select(SharedFeed)).all()) == 3  # made once, then reused
+    assert f'action="/kalender/flode/avdelning/{museum.id}/skapa"' in chosen
+    assert department_feed.token not in chosen and theme_feed.token in chosen
+    assert len(session.scalars(select(SharedFeed)).all()) == 2  # pages made none
 
 
 def test_coordinators_see_reset_buttons(session: Session, client: FlaskClient, auth: Any) -> None:
     library = factories.department(session, "Stadsbiblioteket")
+    feed = create_department_feed(session, library.id)
     _login(session, auth, dept=library, permissions=Permission.COORDINATOR)
     html = _html(client, "/kalender/")
-    feed = session.scalar(select(SharedFeed).where(SharedFeed.department_id == library.id))
-    assert feed is not None
     assert f'action="/kalender/flode/{feed.id}/ny-adress"' in html

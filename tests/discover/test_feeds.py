@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lms.catalog.models import ActivitySession, SharedFeed, ThemeStatus
 from lms.core.access import Permission
 from lms.core.audit import AuditEvent
+from lms.core.errors import DomainError
 from lms.core.time import local_date, utcnow
 from lms.discover import feeds
 from lms.discover.calendar import add_months
@@ -67,7 +68,7 @@ def _october(session: Session) -> dict[str, Any]:
 
 def test_theme_feed_holds_exactly_the_theme_months_sessions(session: Session) -> None:
     october = _october(session)
-    feed = feeds.get_or_create_theme_feed(session, october["theme"])
+    feed = feeds.create_theme_feed(session, october["theme"])
     events = _events(_feed_body(session, feed))
     assert set(events) == _uids(*october["in"])
     assert not set(events) & _uids(*october["out"])
@@ -82,7 +83,7 @@ def test_theme_feed_holds_exactly_the_theme_months_sessions(session: Session) ->
 
 def test_theme_feed_is_named_after_the_theme(session: Session) -> None:
     october = _october(session)
-    feed = feeds.get_or_create_theme_feed(session, october["theme"])
+    feed = feeds.create_theme_feed(session, october["theme"])
     calendar = Calendar.from_ical(_feed_body(session, feed))
     name = str(calendar["X-WR-CALNAME"])
     assert "Informationssäkerhet" in name
@@ -94,8 +95,10 @@ def test_an_unpublished_theme_months_feed_is_not_found(
     session: Session, client: FlaskClient, status: str
 ) -> None:
     theme = cal.theme_month(session, year=2026, month=10, status=status)
-    feed = feeds.get_or_create_theme_feed(session, theme)
-    session.commit()
+    with pytest.raises(DomainError):
+        feeds.create_theme_feed(session, theme)  # no address is made for a draft…
+    feed = feeds.create_feeds(session, theme_month_ids=[theme.id]).themes[theme.id]
+    session.commit()  # …but one made while it was published stops working when unpublished
     assert feeds.render_feed(session, feed.token, BASE, NOW) is None
     assert client.get(f"/kalender/flode/{feed.token}.ics").status_code == 404
 
@@ -104,7 +107,7 @@ def test_feed_over_http_needs_no_login_and_sets_no_cookie(
     session: Session, client: FlaskClient
 ) -> None:
     october = _october(session)
-    feed = feeds.get_or_create_theme_feed(session, october["theme"])
+    feed = feeds.create_theme_feed(session, october["theme"])
     session.commit()
     response = client.get(f"/kalender/flode/{feed.token}.ics")
     assert response.status_code == 200
@@ -115,7 +118,7 @@ def test_feed_over_http_needs_no_login_and_sets_no_cookie(
 
 @pytest.mark.parametrize("token", ["wrong-token", "x" * 65, "%00", "a%20b", "ä"])
 def test_unknown_tokens_are_not_found(session: Session, client: FlaskClient, token: str) -> None:
-    feeds.get_or_create_department_feed(session, factories.department(session).id)
+    feeds.create_department_feed(session, factories.department(session).id)
     session.commit()
     assert client.get(f"/kalender/flode/{token}.ics").status_code == 404
 
@@ -145,7 +148,7 @@ def test_department_feed_holds_everyones_and_the_departments_sessions_in_the_win
         cal.occurrence(session, for_museum, NOW + timedelta(days=3)),
         cal.occurrence(session, draft, NOW + timedelta(days=3)),
     ]
-    feed = feeds.get_or_create_department_feed(session, library.id)
+    feed = feeds.create_department_feed(session, library.id)
     body = _feed_body(session, feed)
     events = _events(body)
     assert set(events) == _uids(*inside)
@@ -157,26 +160,22 @@ def test_department_feed_holds_everyones_and_the_departments_sessions_in_the_win
 # --- tokens ----------------------------------------------------------------------------------
 
 
-def test_get_or_create_makes_one_feed_per_target_with_long_random_tokens(session: Session) -> None:
+def test_create_makes_one_feed_per_target_with_long_random_tokens(session: Session) -> None:
     library = factories.department(session, "Stadsbiblioteket")
     theme = cal.theme_month(session, year=2026, month=10)
-    first = feeds.get_or_create_feeds(
-        session, theme_month_ids=[theme.id], department_ids=[library.id]
-    )
-    again = feeds.get_or_create_feeds(
-        session, theme_month_ids=[theme.id], department_ids=[library.id]
-    )
+    first = feeds.create_feeds(session, theme_month_ids=[theme.id], department_ids=[library.id])
+    again = feeds.create_feeds(session, theme_month_ids=[theme.id], department_ids=[library.id])
     assert first.themes[theme.id] is again.themes[theme.id]
     assert first.departments[library.id] is again.departments[library.id]
     tokens = {first.themes[theme.id].token, first.departments[library.id].token}
     assert len(tokens) == 2 and all(len(t) >= 43 for t in tokens)
     assert len(session.scalars(select(SharedFeed)).all()) == 2
-    assert feeds.get_or_create_feeds(session) == feeds.SharedFeeds({}, {})
+    assert feeds.create_feeds(session) == feeds.SharedFeeds({}, {})
 
 
 def test_a_feed_made_meanwhile_by_another_request_is_reused(session: Session) -> None:
     theme = cal.theme_month(session, year=2026, month=10)
-    theirs = feeds.get_or_create_theme_feed(session, theme)
+    theirs = feeds.create_theme_feed(session, theme)
     # As if this request had read before the other one inserted: the insert must not fail.
     mine = feeds._create(session, theme_month_id=theme.id)
     assert mine is theirs
@@ -187,7 +186,7 @@ def test_reset_changes_the_token_and_the_old_url_is_gone(
     session: Session, client: FlaskClient
 ) -> None:
     theme = cal.theme_month(session, year=2026, month=10)
-    feed = feeds.get_or_create_theme_feed(session, theme)
+    feed = feeds.create_theme_feed(session, theme)
     old = feed.token
     feeds.reset_feed(session, feed, actor_id=None)
     session.commit()
@@ -201,7 +200,7 @@ def test_coordinators_and_admins_reset_a_feed_from_the_page(
     session: Session, client: FlaskClient, auth: Any, csrf_off: None, permission: Permission
 ) -> None:
     department = factories.department(session, "Stadsbiblioteket")
-    feed = feeds.get_or_create_department_feed(session, department.id)
+    feed = feeds.create_department_feed(session, department.id)
     person = factories.user(session, permissions=permission)
     session.commit()
     old = feed.token
@@ -221,7 +220,7 @@ def test_coordinators_and_admins_reset_a_feed_from_the_page(
 def test_reset_redirects_only_within_the_site(
     session: Session, client: FlaskClient, auth: Any, csrf_off: None
 ) -> None:
-    feed = feeds.get_or_create_department_feed(session, factories.department(session).id)
+    feed = feeds.create_department_feed(session, factories.department(session).id)
     person = factories.user(session, permissions=Permission.COORDINATOR)
     session.commit()
     auth.login(person.email)
@@ -235,7 +234,7 @@ def test_reset_redirects_only_within_the_site(
 def test_employees_may_not_reset_and_a_reset_needs_the_csrf_token(
     session: Session, client: FlaskClient, auth: Any
 ) -> None:
-    feed = feeds.get_or_create_department_feed(session, factories.department(session).id)
+    feed = feeds.create_department_feed(session, factories.department(session).id)
     employee = factories.user(session)
     coordinator = factories.user(session, permissions=Permission.COORDINATOR)
     session.commit()
@@ -273,10 +272,13 @@ def test_theme_block_shows_the_feed_address_of_a_published_theme(
 ) -> None:
     theme = cal.theme_month(session, year=2026, month=10)
     html = _render_block(app, session, theme, Permission.NONE)
-    feed = session.scalar(select(SharedFeed).where(SharedFeed.theme_month_id == theme.id))
-    assert feed is not None
+    assert session.scalar(select(SharedFeed)) is None  # the page never makes the feed
+    assert f'action="/kalender/flode/tema/{theme.id}/skapa"' in html
+    assert "/kalender/flode/" in html and ".ics" not in html
+    feed = feeds.create_theme_feed(session, theme)
+    html = _render_block(app, session, theme, Permission.NONE)
     assert f'value="http://localhost/kalender/flode/{feed.token}.ics"' in html
-    assert "readonly" in html
+    assert "readonly" in html and "/skapa" not in html
     assert "ny-adress" not in html  # only coordinators and admins may reset
     assert "ny-adress" in _render_block(app, session, theme, Permission.COORDINATOR)
 
@@ -300,7 +302,7 @@ def test_feeds_run_the_same_queries_for_ten_and_a_thousand_sessions(
     department = factories.department(session, "Stadsbiblioteket")
     ids = cal.bulk_sessions(session, 0, 10, this_month)
     cal.curate(session, theme, ids)
-    feeds_made = feeds.get_or_create_feeds(
+    feeds_made = feeds.create_feeds(
         session, theme_month_ids=[theme.id], department_ids=[department.id]
     )
     session.commit()
@@ -327,3 +329,79 @@ def test_feeds_run_the_same_queries_for_ten_and_a_thousand_sessions(
     assert small_sizes == [10, 10] and large_sizes == [1000, 1000]
     assert large == small
     assert max(small) <= 3
+
+
+# --- making a feed: a POST, never the page ---------------------------------------------------
+
+
+def _count_feeds(session: Session) -> int:
+    session.expire_all()
+    return len(session.scalars(select(SharedFeed)).all())
+
+
+def test_calendar_and_theme_pages_make_no_feed(
+    session: Session, client: FlaskClient, auth: Any
+) -> None:
+    library = factories.department(session, "Stadsbiblioteket")
+    today = local_date(utcnow())
+    theme = cal.theme_month(session, year=today.year, month=today.month)
+    person = factories.user(session, dept=library)
+    session.commit()
+    auth.login(person.email)
+    assert client.get("/kalender/").status_code == 200
+    assert client.get(f"/kalender/?avdelning={library.id}").status_code == 200
+    assert client.get(f"/teman/{theme.year_month}/{theme.slug}").status_code == 200
+    assert _count_feeds(session) == 0
+
+
+@pytest.mark.parametrize("kind", ["tema", "avdelning"])
+def test_a_post_makes_exactly_one_feed_and_a_second_changes_nothing(
+    session: Session, client: FlaskClient, auth: Any, kind: str
+) -> None:
+    library = factories.department(session, "Stadsbiblioteket")
+    theme = cal.theme_month(session, year=2026, month=10)
+    person = factories.user(session, dept=library)
+    session.commit()
+    target = {"tema": theme.id, "avdelning": library.id}[kind]
+    auth.login(person.email)
+    token = auth.csrf_token("/kalender/")
+    url = f"/kalender/flode/{kind}/{target}/skapa"
+    first = client.post(url, data={"csrf_token": token, "next": "/kalender/?vy=lista"})
+    assert first.status_code == 302
+    assert first.headers["Location"].endswith("/kalender/?vy=lista")
+    assert _count_feeds(session) == 1
+    feed = session.scalars(select(SharedFeed)).one()
+    made = feed.token
+    again = client.post(url, data={"csrf_token": token, "next": "https://evil.example/"})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/kalender/")
+    assert _count_feeds(session) == 1
+    session.refresh(feed)
+    assert feed.token == made  # a second tab never replaces the address
+    assert (feed.theme_month_id, feed.department_id) == (
+        (theme.id, None) if kind == "tema" else (None, library.id)
+    )
+    assert client.get(f"/kalender/flode/{made}.ics").status_code == 200
+
+
+def test_making_a_feed_needs_login_csrf_and_a_published_theme_or_real_department(
+    session: Session, client: FlaskClient, auth: Any
+) -> None:
+    library = factories.department(session, "Stadsbiblioteket")
+    draft = cal.theme_month(session, year=2026, month=11, status=ThemeStatus.DRAFT)
+    person = factories.user(session, dept=library)
+    session.commit()
+    url = f"/kalender/flode/avdelning/{library.id}/skapa"
+    signed_out = client.post(url)
+    assert signed_out.status_code in (302, 400)
+    assert signed_out.status_code == 400 or "/login" in signed_out.headers["Location"]
+    auth.login(person.email)
+    assert client.post(url).status_code in (302, 400)  # no CSRF token: refused
+    assert client.post(url, data={"csrf_token": "forged"}).status_code in (302, 400)
+    assert _count_feeds(session) == 0
+    token = auth.csrf_token("/kalender/")
+    for missing in (f"tema/{draft.id}", "tema/999999", "avdelning/999999"):
+        response = client.post(f"/kalender/flode/{missing}/skapa", data={"csrf_token": token})
+        assert response.status_code == 404, missing
+    assert _count_feeds(session) == 0
+    assert client.post(url, data={"csrf_token": token}).status_code == 302
+    assert _count_feeds(session) == 1

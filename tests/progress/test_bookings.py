@@ -30,7 +30,7 @@ from lms.core.time import STOCKHOLM, UTC, utcnow
 from lms.notify.models import Notification
 from lms.progress import attendance, bookings, ical
 from lms.progress.jobs import send_session_reminders
-from lms.progress.models import Booking, Completion
+from lms.progress.models import Booking, CalendarFeed, Completion
 from tests import factories
 from tests.catalog import factories as catalog
 from tests.conftest import make_database
@@ -348,7 +348,7 @@ def test_feed_url_works_without_login_and_a_wrong_token_is_404(
     (person,) = _people(session, 1)
     occurrence = _scheduled(session)
     bookings.book_session(session, person, occurrence, now=NOW)
-    feed = ical.get_or_create_feed(session, person)
+    feed = ical.create_feed(session, person)
     session.commit()
     response = client.get(f"/bokningar/kalender/{feed.token}.ics")
     assert response.status_code == 200
@@ -541,3 +541,66 @@ def test_fifty_concurrent_bookings_fill_ten_seats_exactly(
         promoted = check.scalar(select(func.count()).where(Notification.kind == "booking_promoted"))
         assert promoted == 3
     engine.dispose()
+
+
+# --- the personal feed's address: made by a POST, never by the page ------------------------
+
+
+def _feed_rows(session: Session, person: User) -> list[CalendarFeed]:
+    session.expire_all()
+    return list(session.scalars(select(CalendarFeed).where(CalendarFeed.user_id == person.id)))
+
+
+def test_feed_page_makes_no_address_and_offers_a_button(
+    session: Session, client: Any, auth: Any
+) -> None:
+    person = _login(client, auth, session)
+    html = client.get("/bokningar/kalender").get_data(as_text=True)
+    assert 'action="/bokningar/kalender/skapa"' in html
+    assert ".ics" not in html
+    assert _feed_rows(session, person) == []
+
+
+def test_create_feed_makes_one_address_once_and_it_works(
+    session: Session, client: Any, auth: Any
+) -> None:
+    person = _login(client, auth, session)
+    token = auth.csrf_token("/bokningar/kalender")
+    response = client.post("/bokningar/kalender/skapa", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/bokningar/kalender")
+    (feed,) = _feed_rows(session, person)
+    made = feed.token
+    again = client.post("/bokningar/kalender/skapa", data={"csrf_token": token})
+    assert again.status_code == 302
+    (feed,) = _feed_rows(session, person)
+    assert feed.token == made  # a second tab never replaces the address
+    html = client.get("/bokningar/kalender").get_data(as_text=True)
+    assert f"/bokningar/kalender/{made}.ics" in html and "/skapa" not in html
+    assert client.get(f"/bokningar/kalender/{made}.ics").status_code == 200
+
+
+def test_create_feed_needs_login_and_the_csrf_token(
+    session: Session, client: Any, auth: Any
+) -> None:
+    signed_out = client.post("/bokningar/kalender/skapa")
+    assert signed_out.status_code == 400 or "/login" in signed_out.headers["Location"]
+    person = _login(client, auth, session)
+    assert client.post("/bokningar/kalender/skapa").status_code in (302, 400)
+    assert client.post("/bokningar/kalender/skapa", data={"csrf_token": "x"}).status_code in (
+        302,
+        400,
+    )
+    assert _feed_rows(session, person) == []
+
+
+def test_create_feed_reuses_a_feed_made_meanwhile(session: Session, monkeypatch: Any) -> None:
+    (person,) = _people(session, 1)
+    theirs = ical.create_feed(session, person)
+    session.commit()
+    session.expunge(theirs)  # made by another request: not in this session's identity map
+    # As if this request had read before the other one inserted: the insert must not fail.
+    monkeypatch.setattr(ical, "get_feed", lambda *_: None)
+    mine = ical.create_feed(session, person)
+    assert mine.token == theirs.token
+    assert len(_feed_rows(session, person)) == 1

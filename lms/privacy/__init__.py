@@ -1,0 +1,1 @@
+"""Privacy: a person's own data download, pseudonymisation of departed staff, retention."""
