@@ -135,13 +135,13 @@ def backend(database_url: str) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgres"
 
 
-@pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
-    """A session for the test itself, inside a transaction rolled back after the test.
+@contextmanager
+def rolled_back_session(app: Flask) -> Iterator[Session]:
+    """A session inside one transaction that is rolled back at the end.
 
-    The app's own sessions (one per request, as in production) share the test's
-    connection, so each side sees what the other committed; the test refreshes
-    its objects when a request has changed them.
+    The app's own sessions (one per request, as in production) share its connection
+    through savepoints, so each side sees what the other committed; a test refreshes
+    its objects when a request has changed them. The login throttle starts from zero.
     """
     connection = db.engine.connect()
     outer = connection.begin()
@@ -162,6 +162,13 @@ def session(app: Flask) -> Iterator[Session]:
         test_session.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session for the test itself, inside a transaction rolled back after the test."""
+    with rolled_back_session(app) as test_session:
+        yield test_session
 
 
 @pytest.fixture

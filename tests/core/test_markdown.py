@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import re
@@ -657,13 +658,16 @@ def test_pathological_document_renders_in_under_a_second() -> None:
     timings = []
     for _ in range(3):
         # CPU time of this process: what the render costs, not how busy the CI machine's
-        # other test workers keep the cores (wall time is printed beside it).
+        # other test workers keep the cores (wall time is printed beside it). Earlier tests'
+        # garbage is collected first, so a full collection of their heap is not charged here.
+        gc.collect()
         started, wall = time.process_time(), time.perf_counter()
         result = render_markdown(text)
         timings.append((time.process_time() - started, time.perf_counter() - wall))
     assert result.html
-    print(f"\n200 KB pathological document: {min(timings)[0]:.3f} s CPU (cpu, wall): {timings}")
-    assert min(cpu for cpu, _wall in timings) < 1.0, timings
+    median = sorted(cpu for cpu, _wall in timings)[1]
+    print(f"\n200 KB pathological document: median {median:.3f} s CPU (cpu, wall): {timings}")
+    assert median < 1.0, timings
 
 
 # --- the real content ------------------------------------------------------------------------

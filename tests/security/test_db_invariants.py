@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.assessment.models import (
@@ -34,7 +34,7 @@ from lms.assessment.models import (
 )
 from lms.catalog.models import Activity, ActivityCompetence, ActivitySession, SessionSeat
 from lms.catalog.schedule import sync_seats
-from lms.core.db import Base, db
+from lms.core.db import Base
 from lms.core.jobs_models import JobRun
 from lms.core.outbox import OutboxEmail
 from lms.core.time import utcnow
@@ -53,6 +53,7 @@ from lms.reports.models import Programme, ProgrammeParticipant
 from tests import factories
 from tests.assessment.factories import assessment, assessment_round
 from tests.catalog import factories as catalog
+from tests.conftest import rolled_back_session
 
 Values = dict[str, Any]
 
@@ -76,24 +77,8 @@ class World:
 @pytest.fixture(scope="module")
 def shared(app: Flask) -> Iterator[tuple[Session, World]]:
     """One world per backend for every case (each case runs in a savepoint rolled back)."""
-    connection = db.engine.connect()
-    outer = connection.begin()
-    options: dict[str, Any] = {
-        "bind": connection,
-        "join_transaction_mode": "create_savepoint",
-        "expire_on_commit": False,
-    }
-    original = db.session
-    db.session = scoped_session(sessionmaker(**options))
-    session = Session(**options)
-    try:
+    with rolled_back_session(app) as session:
         yield session, build_world(session)
-    finally:
-        db.session.remove()
-        db.session = original
-        session.close()
-        outer.rollback()
-        connection.close()
 
 
 @pytest.fixture

@@ -15,16 +15,14 @@ import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from lms.core.db import db
-from tests.conftest import Auth
+from tests.conftest import Auth, rolled_back_session
 from tests.security.world import ROLES, World, build_world, world_other_names
 
 CSRF = re.compile(rb'name="csrf_token"[^>]*value="[^"]*"|content="[^"]*" name="csrf-token"')
@@ -137,33 +135,22 @@ def walk_once(app: Flask) -> Walk:
 def _walk(app: Flask) -> Walk:
     # As the `session` fixture does: one transaction rolled back at the end, which the app's
     # request sessions share through savepoints.
-    connection = db.engine.connect()
-    outer = connection.begin()
-    options: dict[str, Any] = {
-        "bind": connection,
-        "join_transaction_mode": "create_savepoint",
-        "expire_on_commit": False,
-    }
-    original = db.session
-    db.session = scoped_session(sessionmaker(**options))
-    session = Session(**options)
-    app.extensions["lms_throttle"].reset()
-    app.config["WTF_CSRF_ENABLED"] = False
-    try:
-        world = build_world(session)
-        walker = Walker(app, session, world)
-        results = {}
-        for rule, method in pairs(app):
-            for role in ROLES:
-                for relation in world.relations(rule):
-                    result = walker.request(rule, method, role, relation)
-                    if result is not None:
-                        results[(f"{rule.endpoint} {method}", role, relation)] = result
-        return Walk(results, world_other_names(world), walker.requests)
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = True
-        db.session.remove()
-        db.session = original
-        session.close()
-        outer.rollback()
-        connection.close()
+    with rolled_back_session(app) as session:
+        app.config["WTF_CSRF_ENABLED"] = False
+        try:
+            return _walk_in(app, session)
+        finally:
+            app.config["WTF_CSRF_ENABLED"] = True
+
+
+def _walk_in(app: Flask, session: Session) -> Walk:
+    world = build_world(session)
+    walker = Walker(app, session, world)
+    results = {}
+    for rule, method in pairs(app):
+        for role in ROLES:
+            for relation in world.relations(rule):
+                result = walker.request(rule, method, role, relation)
+                if result is not None:
+                    results[(f"{rule.endpoint} {method}", role, relation)] = result
+    return Walk(results, world_other_names(world), walker.requests)

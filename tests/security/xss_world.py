@@ -22,17 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lms.config import REPO_ROOT
+from tests.security.demo_site import LOGINS
+from tests.security.demo_site import PASSWORD as DEMO_PASSWORD  # noqa: F401 (for the crawlers)
 from tests.security.xss_oracle import load_corpus
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO_PASSWORD = "larlyft-demo-2026"
-LOGINS = {
-    "employee": "fatima.ahmed@kultur.example.se",
-    "manager": "anders.lund@kultur.example.se",
-    "course_owner": "maria.lindqvist@kultur.example.se",
-    "coordinator": "karin.holm@kultur.example.se",
-    "admin": "peter.sjoberg@kultur.example.se",
-}
 
 
 @dataclass(frozen=True)
