@@ -87,6 +87,9 @@ def signed_token(app: Flask, raw: str, age_seconds: float) -> str:
 
 
 def session_raw_token(client: FlaskClient) -> str:
+    """The raw CSRF secret of the client's session (a page with a form puts one there first:
+    the login clears the session, so a client fresh from signing in has none yet)."""
+    csrf_token(client)
     with client.session_transaction() as session:
         return str(session["csrf_token"])
 
