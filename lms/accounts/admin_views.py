@@ -304,7 +304,7 @@ def audit() -> Any:
         int(e.object_id) for e in page.items if e.object_type == "user" and e.object_id.isdigit()
     }
     people = {
-        u.id: _("Name withheld") if u.is_protected_identity else u.name
+        u.id: u.public_name
         for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))
     }
     object_labels = {

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.access import Permission
 from lms.core.db import Base
+from lms.core.i18n import _l
 from lms.core.time import utcnow
 
 
@@ -148,6 +149,12 @@ class User(UserMixin, Base):
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def public_name(self) -> str:
+        """The name as shown outside the person's own manager chain: a protected identity is
+        never named in lists, logs or pickers (the funder's participant file excepted)."""
+        return str(_l("Name withheld")) if self.is_protected_identity else self.name
 
     @property
     def is_pseudonymised(self) -> bool:

@@ -13,6 +13,7 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.accounts import targets
 from lms.accounts.queries import list_departments, list_organisations
 from lms.accounts.scope import reader_coverage
 from lms.assessment import round_queries as queries
@@ -23,6 +24,7 @@ from lms.assessment.rounds_base import phase
 from lms.core.access import Permission, requires
 from lms.core.db import db
 from lms.core.errors import DomainError
+from lms.core.forms import commit_or_show
 from lms.core.time import local_date, utcnow
 
 bp = Blueprint("rounds", __name__)
@@ -61,11 +63,9 @@ def _form(round_: AssessmentRound | None) -> RoundForm:
     form = RoundForm()
     session = db.session()
     locked = round_ is not None and round_.announced_at is not None
-    organisations, departments = list_organisations(session), list_departments(session)
-    own = rounds.limited_to_organisation(current_user)
-    if own is not None:  # an organisation coordinator chooses within their organisation
-        organisations = [o for o in organisations if o.id == own]
-        departments = [d for d in departments if d.organisation_id == own]
+    organisations, departments = targets.choosable(
+        current_user, list_organisations(session), list_departments(session)
+    )
     form.setup(organisations, departments, start_locked=locked)
     if round_ is not None and request.method == "GET":
         form.load(round_)
@@ -75,17 +75,13 @@ def _form(round_: AssessmentRound | None) -> RoundForm:
 def _save(form: RoundForm, round_: AssessmentRound | None) -> AssessmentRound | None:
     """Create or update with one service call and commit; a refusal goes next to its field."""
     data = form.round_data(round_)
-    try:
+
+    def save() -> AssessmentRound:
         if round_ is None:
-            saved = rounds.create_round(db.session(), current_user, data)
-        else:
-            saved = rounds.update_round(db.session(), current_user, round_, data)
-    except DomainError as error:
-        db.session.rollback()
-        form.show_error(error)
-        return None
-    db.session.commit()
-    return saved
+            return rounds.create_round(db.session(), current_user, data)
+        return rounds.update_round(db.session(), current_user, round_, data)
+
+    return commit_or_show(form, save, show=form.show_error)
 
 
 @bp.route("/")

@@ -4,7 +4,7 @@ A round is announced by the opening job (`announced_at`); from then on people ha
 when it opens and by when to answer, so its opening date stays put and it may only be
 extended, never shortened. A round that anyone has started to answer cannot be deleted.
 
-Who manages which round follows the reader's report scope (`lms.accounts.scope`), as for
+Who manages which round follows the reader's report scope (`lms.accounts.targets`), as for
 programmes: admins and coordinators whose scope is "all" manage any round, an organisation
 coordinator only rounds entirely within their organisation, a department coordinator none
 (they read their department's progress). Which rounds a reader finds at all is decided in
@@ -20,10 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.accounts.models import Department, Organisation, ReportScope, User
-from lms.accounts.scope import covers_everything
+from lms.accounts import targets
+from lms.accounts.models import User
 from lms.assessment.models import Assessment, AssessmentRound
-from lms.core.access import Permission
 from lms.core.audit import record_event
 from lms.core.errors import Conflict, PermissionDenied, ValidationError
 from lms.core.i18n import _l
@@ -31,8 +30,6 @@ from lms.core.i18n import _l
 NAME_MAX = 200
 _TAKEN = _l("Another assessment round already has this name.")
 CLOSES_BEFORE_OPENING = _l("The round cannot close before it opens.")
-NO_TARGETS = _l("Choose at least one organisation or department that takes part.")
-OUTSIDE_ORGANISATION = _l("You may only choose your own organisation and its departments.")
 
 
 @dataclass
@@ -88,29 +85,12 @@ def _check_period(data: RoundData, round_: AssessmentRound | None) -> None:
 
 def may_create_rounds(user: User) -> bool:
     """Admins and coordinators other than department coordinators."""
-    return covers_everything(user) or (
-        user.has(Permission.COORDINATOR) and user.report_scope == ReportScope.ORGANISATION
-    )
-
-
-def limited_to_organisation(user: User) -> int | None:
-    """The one organisation whose parts `user` may put in a round (None: any)."""
-    return None if covers_everything(user) else user.organisation_id
-
-
-def _within(user: User, organisations: list[Organisation], departments: list[Department]) -> bool:
-    return all(
-        organisation_id == user.organisation_id
-        for organisation_id in [o.id for o in organisations]
-        + [d.organisation_id for d in departments]
-    )
+    return targets.may_create_targeted(user)
 
 
 def may_manage_round(user: User, round_: AssessmentRound) -> bool:
     """Whether `user` may change or delete `round_` (see the module docstring)."""
-    if covers_everything(user):
-        return True
-    return may_create_rounds(user) and _within(user, round_.organisations, round_.departments)
+    return targets.may_manage_targeted(user, round_.organisations, round_.departments)
 
 
 def _require_manage(user: User, round_: AssessmentRound | None) -> None:
@@ -119,33 +99,12 @@ def _require_manage(user: User, round_: AssessmentRound | None) -> None:
         raise PermissionDenied(_l("You may not manage this assessment round."))
 
 
-# --- validation ------------------------------------------------------------------------------
-
-
-def _targets(
-    session: Session, actor: User, data: RoundData
-) -> tuple[list[Organisation], list[Department]]:
-    organisation_ids, department_ids = set(data.organisation_ids), set(data.department_ids)
-    if not organisation_ids and not department_ids:
-        raise ValidationError(NO_TARGETS, field="targets")
-    organisations = list(
-        session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids)))
-    )
-    departments = list(session.scalars(select(Department).where(Department.id.in_(department_ids))))
-    if len(organisations) != len(organisation_ids) or len(departments) != len(department_ids):
-        raise ValidationError(
-            _l("One of the chosen organisations or departments no longer exists."),
-            field="targets",
-        )
-    if not covers_everything(actor) and not _within(actor, organisations, departments):
-        raise ValidationError(OUTSIDE_ORGANISATION, field="targets")
-    return organisations, departments
-
-
 def _apply(
     session: Session, actor: User, round_: AssessmentRound, data: RoundData, name: str
 ) -> None:
-    organisations, departments = _targets(session, actor, data)
+    organisations, departments = targets.load_targets(
+        session, actor, data.organisation_ids, data.department_ids
+    )
     round_.name = name
     round_.opens_on = data.opens_on
     round_.closes_on = data.closes_on

@@ -364,5 +364,5 @@ class UploadForm(FlaskForm):
 def _owner_label(user: Any) -> str:
     """A current owner with a protected identity stays choosable, but unnamed."""
     if user.is_protected_identity:
-        return str(_l("Name withheld"))
+        return user.public_name
     return f"{user.name} ({user.email})"

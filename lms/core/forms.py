@@ -32,13 +32,19 @@ def show_error(form: Form, error: DomainError) -> None:
         flash(str(error.message), "error")
 
 
-def commit_or_show(form: Form, action: Callable[[], T]) -> T | None:
-    """Run one service call and commit; a refusal goes next to its field and saves nothing."""
+def commit_or_show(
+    form: Form, action: Callable[[], T], show: Callable[[DomainError], None] | None = None
+) -> T | None:
+    """Run one service call and commit; a refusal goes next to its field and saves nothing
+    (through `show` when the form places its errors itself)."""
     try:
         result = action()
     except DomainError as error:
         db.session.rollback()
-        show_error(form, error)
+        if show is None:
+            show_error(form, error)
+        else:
+            show(error)
         return None
     db.session.commit()
     return result

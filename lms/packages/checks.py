@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from lms.packages.frontmatter import Path_, YamlDocument
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Keys = Mapping[str, bool]  # allowed key → required
 
@@ -87,6 +90,21 @@ class Fields:
             self.sink.add(self.at(key), f"{key!r} must be true or false, not {value!r}")
             return default
         return value
+
+    def date(self, key: str, what: str = "a date") -> date | None:
+        """A date written YYYY-MM-DD (None when absent or wrong; wrong is reported)."""
+        value: Any = self.values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str) and _DATE_RE.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.sink.add(self.at(key), f"{key!r} must be {what} YYYY-MM-DD, not {value!r}")
+        return None
 
     def names(self, key: str) -> list[str]:
         """A list of plain values as strings (slugs, names, e-mails)."""

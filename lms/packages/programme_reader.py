@@ -21,9 +21,7 @@ left out by the importer with a note.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from lms.packages.checks import Fields, Sink
 from lms.packages.frontmatter import load_yaml, read_text
@@ -46,7 +44,6 @@ DEPARTMENT_KEYS = {"organisation": True, "department": True}
 TARGET_KEYS = {"participants": False, "hours": False, "hours_per_participant": False}
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_LENGTH: int = Programme.__table__.c.slug.type.length  # type: ignore[attr-defined]
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 __all__ = ["PROGRAMME_KEYS", "read_programmes"]
 
@@ -111,7 +108,7 @@ def _read_fields(fields: Fields, record: ProgrammeRecord) -> None:
     if fields.raw("period") is not None:
         at = fields.at("period")
         period = Fields(fields.sink, fields.raw("period"), at, "period", PERIOD_KEYS)
-        record.starts_on, record.ends_on = _date(period, "from"), _date(period, "to")
+        record.starts_on, record.ends_on = period.date("from"), period.date("to")
         if record.starts_on and record.ends_on and record.ends_on < record.starts_on:
             fields.sink.add(period.at("to"), "the period ends before it starts ('to' < 'from')")
     if fields.raw("targets") is not None:
@@ -121,21 +118,6 @@ def _read_fields(fields: Fields, record: ProgrammeRecord) -> None:
         record.target_participants = targets.whole("participants", maximum=MAX_PARTICIPANTS)
         record.target_hours = targets.whole("hours", maximum=MAX_HOURS)
         record.target_hours_per_participant = _positive(targets, "hours_per_participant")
-
-
-def _date(fields: Fields, key: str) -> date | None:
-    value: Any = fields.raw(key)
-    if value is None:
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and DATE_RE.match(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    fields.sink.add(fields.at(key), f"{key!r} must be a date YYYY-MM-DD, not {value!r}")
-    return None
 
 
 def _positive(fields: Fields, key: str) -> float | None:

@@ -9,9 +9,7 @@ image is reported with the other problems, before anything is written.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from lms.catalog.models import ThemeMonth, ThemeStatus
 from lms.catalog.uploads import MAX_UPLOAD_BYTES, detect_image_type
@@ -26,7 +24,6 @@ THEME_KEYS = {
     "activities": False, "banner": False, "banner_alt": False,
 }  # fmt: skip
 KEY_RE = re.compile(r"^(\d{4})-(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATUSES = tuple(status.value for status in ThemeStatus)
 
 
@@ -106,7 +103,7 @@ def _read_fields(fields: Fields, record: ThemeRecord) -> None:
         fields.sink.add(fields.at("status"), reason)
     elif status is not None:
         record.status = status
-    record.publish_on = _date(fields, "publish_on")
+    record.publish_on = fields.date("publish_on", "a Stockholm date")
     if record.status == ThemeStatus.SCHEDULED and fields.raw("publish_on") is None:
         reason = "a scheduled theme month needs publish_on: the Stockholm date it publishes"
         fields.sink.add(fields.at("status"), reason)
@@ -117,21 +114,6 @@ def _line(fields: Fields, key: str, max_length: int) -> str:
     if "\n" in text:
         fields.sink.add(fields.at(key), f"{key!r} must be one line")
     return text
-
-
-def _date(fields: Fields, key: str) -> date | None:
-    value: Any = fields.raw(key)
-    if value is None:
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and DATE_RE.match(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    fields.sink.add(fields.at(key), f"{key} must be a Stockholm date YYYY-MM-DD, not {value!r}")
-    return None
 
 
 def _names(fields: Fields, key: str, what: str, known: set[str] | None) -> list[str]:

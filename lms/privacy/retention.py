@@ -187,20 +187,23 @@ def _plan_ends(session: Session) -> dict[int, tuple[int, date]]:
     return ends
 
 
-def _expired_plans(session: Session, rules: RetentionRules, today: date) -> dict[int, date]:
+def _expired_plans(
+    ends: dict[int, tuple[int, date]], rules: RetentionRules, today: date
+) -> dict[int, date]:
     last = last_deleted_day(today, rules.plans_days)
     if last is None:
         return {}
-    return {plan_id: end for plan_id, (_, end) in _plan_ends(session).items() if end <= last}
+    return {plan_id: end for plan_id, (_, end) in ends.items() if end <= last}
 
 
 def _plan_assessments(
     session: Session, last: date, rules: RetentionRules, today: date
 ) -> list[Doomed]:
-    expired_plans = _expired_plans(session, rules, today)
+    ends = _plan_ends(session)
+    expired_plans = _expired_plans(ends, rules, today)
     kept_with_plan = {
         assessment_id
-        for plan_id, (assessment_id, _) in _plan_ends(session).items()
+        for plan_id, (assessment_id, _) in ends.items()
         if plan_id not in expired_plans
     }
     rows = session.execute(
@@ -219,7 +222,7 @@ def _plan_assessments(
 
 
 def _plan_plans(session: Session, last: date, rules: RetentionRules, today: date) -> list[Doomed]:
-    expired = _expired_plans(session, rules, today)
+    expired = _expired_plans(_plan_ends(session), rules, today)
     plan_ids = tuple(sorted(expired))
     goal_rows = _rows_where(session, select(PlanGoal.id), PlanGoal.plan_id, plan_ids)
     goal_ids = tuple(sorted(row[0] for row in goal_rows))

@@ -45,11 +45,6 @@ class PseudonymResult:
     swept: dict[str, int] = field(default_factory=dict)
 
 
-def is_pseudonymised(user: User) -> bool:
-    """Whether `user` was pseudonymised already (their address is a pseudonym)."""
-    return user.is_pseudonymised
-
-
 def _new_identity() -> tuple[str, str]:
     token = secrets.token_hex(8)
     return f"Pseudonym {token}", f"{PSEUDONYM_PREFIX}{token}@{PSEUDONYM_DOMAIN}"
@@ -139,7 +134,7 @@ def pseudonymise_person(session: Session, actor: User | None, user: User) -> Pse
     """Replace a departed person's identity with a pseudonym, keeping the anonymous hours and
     counts funders' reports need; idempotent; audited (the event names no one). `actor` is
     None from the command line."""
-    if is_pseudonymised(user):
+    if user.is_pseudonymised:
         return PseudonymResult(already_done=True)
     if user.is_active:
         raise StillActive(_l("Deactivate the account before pseudonymising it."))

@@ -21,9 +21,9 @@ from flask_login import current_user
 from lms.accounts.models import User
 from lms.core.access import Permission, authenticated, requires
 from lms.core.db import db
-from lms.core.errors import DomainError
+from lms.core.forms import commit_or_flash
 from lms.core.time import local_date, utcnow
-from lms.privacy.services import export_personal_data, is_pseudonymised, pseudonymise_person
+from lms.privacy.services import export_personal_data, pseudonymise_person
 
 bp = Blueprint("privacy", __name__)
 
@@ -59,17 +59,11 @@ def _load_user(user_id: int) -> User:
 @requires(Permission.ADMIN)
 def pseudonymise(user_id: int) -> Any:
     user = _load_user(user_id)
-    if is_pseudonymised(user):
+    if user.is_pseudonymised:
         flash(_("This account is already pseudonymised."), "info")
         return redirect(url_for("admin.edit_user", user_id=user.id))
     if request.method == "GET":
         return render_template("privacy/pseudonymise.html", user=user)
-    try:
-        pseudonymise_person(db.session(), current_user, user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("admin.edit_user", user_id=user_id))
-    db.session.commit()
-    flash(_("The person is pseudonymised. Their hours and counts are kept."), "success")
+    if commit_or_flash(lambda: pseudonymise_person(db.session(), current_user, user)):
+        flash(_("The person is pseudonymised. Their hours and counts are kept."), "success")
     return redirect(url_for("admin.edit_user", user_id=user_id))

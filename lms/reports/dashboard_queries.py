@@ -24,7 +24,7 @@ from lms.progress.models import Completion, Feedback
 from lms.reports.esf_data import ActivityRow, Coverage
 from lms.reports.esf_metrics import build_report
 from lms.reports.esf_queries import counted
-from lms.reports.esf_report import esf_filter_for, load_aggregates
+from lms.reports.esf_report import esf_filter_for, load_aggregates, programme_targets
 from lms.reports.models import Programme
 from lms.transfer.figures import FOLLOWED_SOURCES
 from lms.transfer.models import PRE_SCOPE, ResponseStatus, TaskPhase, TaskResponse, TransferTask
@@ -284,15 +284,6 @@ class DashboardData:
     transfer: TransferFigures
 
 
-def _targets(programme: Programme) -> dict[str, float | None]:
-    """The report's targets, as `esf_report.build_esf_report` gives them."""
-    return {
-        "participants": programme.target_participants,
-        "hours": programme.target_hours,
-        "hours_per_participant": programme.target_hours_per_participant,
-    }
-
-
 def load_dashboard(
     session: Session, programme: Programme, coverage: Coverage | None, *, today: date
 ) -> DashboardData:
@@ -306,7 +297,7 @@ def load_dashboard(
         date_from=esf_filter.date_from,
         date_to=esf_filter.date_to,
         programme_slug=programme.slug,
-        targets=_targets(programme),
+        targets=programme_targets(programme),
     )
     ranked = rank_activities(aggregates.activities)
     return DashboardData(

@@ -11,18 +11,14 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
-from lms.accounts.forms import MultiCheckboxField
 from lms.accounts.models import Department, Organisation
-from lms.assessment.round_forms import TargetGroup
-from lms.core.errors import DomainError
-from lms.core.forms import options
+from lms.accounts.target_forms import TargetsForm
 from lms.core.i18n import _l
 from lms.reports.models import Programme
 from lms.reports.programmes import (
     DESCRIPTION_MAX,
     ENDS_BEFORE_START,
     NAME_MAX,
-    NO_TARGETS,
     ProgrammeData,
 )
 from lms.transfer.editor_forms import LocalDateField
@@ -34,7 +30,6 @@ PAGE_ORDER = (
     "name", "description", "starts_on", "ends_on",
     "target_participants", "target_hours", "target_hours_per_participant",
 )  # fmt: skip
-TARGET_FIELDS = ("targets", "organisations", "departments")
 
 
 def _sensible(form: Any, field: Field) -> None:
@@ -80,7 +75,7 @@ def _number_text(value: float | int | None) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(TargetsForm, FlaskForm):
     """A programme's name, period, targets and the organisations and departments taking part."""
 
     name = StringField(
@@ -106,18 +101,9 @@ class ProgrammeForm(FlaskForm):
     target_hours_per_participant = StringField(
         _l("Hours per participant"), validators=[Optional(), Length(max=NUMBER_LENGTH)]
     )
-    organisations = MultiCheckboxField(_l("Organisations"), coerce=int)
-    departments = MultiCheckboxField(_l("Departments"), coerce=int)
-
-    department_list: list[Department]
-    target_errors: list[str]
 
     def setup(self, organisations: list[Organisation], departments: list[Department]) -> None:
-        """The checkboxes for this request: organisations and their departments by name."""
-        self.department_list = departments
-        self.target_errors = []
-        self.organisations.choices = options((o.id, o.name) for o in organisations)
-        self.departments.choices = options((d.id, d.name) for d in departments)
+        self.setup_targets(organisations, departments)
 
     def validate_ends_on(self, field: Field) -> None:
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
@@ -135,10 +121,7 @@ class ProgrammeForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         """The field rules, and that someone takes part (so every mistake shows at once)."""
         valid = super().validate(extra_validators)
-        if not (self.organisations.data or self.departments.data):
-            self.target_errors.append(str(NO_TARGETS))
-            valid = False
-        return valid
+        return self.check_targets() and valid
 
     def load(self, programme: Programme) -> None:
         """Fill the fields from a saved programme (the first GET of the edit page)."""
@@ -150,11 +133,11 @@ class ProgrammeForm(FlaskForm):
         self.target_hours.data = _number_text(programme.target_hours)
         per_participant = programme.target_hours_per_participant
         self.target_hours_per_participant.data = _number_text(per_participant)
-        self.organisations.data = [o.id for o in programme.organisations]
-        self.departments.data = [d.id for d in programme.departments]
+        self.load_targets(programme.organisations, programme.departments)
 
     def programme_data(self) -> ProgrammeData:
         """The form's values (call after validation: the numbers then parse)."""
+        organisation_ids, department_ids = self.target_ids()
         return ProgrammeData(
             name=self.name.data or "",
             description=self.description.data or "",
@@ -163,42 +146,9 @@ class ProgrammeForm(FlaskForm):
             target_participants=whole_number(self.target_participants.data),
             target_hours=whole_number(self.target_hours.data),
             target_hours_per_participant=decimal_number(self.target_hours_per_participant.data),
-            organisation_ids=list(self.organisations.data or []),
-            department_ids=list(self.departments.data or []),
+            organisation_ids=organisation_ids,
+            department_ids=department_ids,
         )
 
-    def target_groups(self) -> list[TargetGroup]:
-        """The checkboxes grouped by organisation: the whole organisation, then departments."""
-        organisation_of = {str(d.id): str(d.organisation_id) for d in self.department_list}
-        groups = {
-            str(option.data): TargetGroup(str(option.label.text), option, [])
-            for option in self.organisations
-        }
-        for option in self.departments:
-            group = groups.get(organisation_of.get(str(option.data), ""))
-            if group is not None:
-                group.departments.append(option)
-        return list(groups.values())
-
-    def show_error(self, error: DomainError) -> None:
-        """A service's error next to its field (the targets' above their checkboxes)."""
-        field = self._fields.get(error.field or "")
-        if error.field in TARGET_FIELDS:
-            self.target_errors.append(str(error.message))
-        elif field is not None:
-            field.errors = [*field.errors, str(error.message)]
-        else:
-            self.form_errors.append(str(error.message))
-
-    def targets_errors(self) -> list[str]:
-        """The messages about the organisations and departments, shown above their boxes."""
-        fields = [str(message) for name in TARGET_FIELDS[1:] for message in self[name].errors]
-        return self.target_errors + fields
-
     def error_summary(self) -> list[tuple[str, str]]:
-        """(element id, message) for every error, in page order, for the summary at the top."""
-        found = [("programme-form", str(message)) for message in self.form_errors]
-        for name in PAGE_ORDER:
-            found += [(self[name].id, str(message)) for message in self[name].errors]
-        found += [("targets", message) for message in self.targets_errors()]
-        return found
+        return self.summary_of_errors("programme-form", PAGE_ORDER)

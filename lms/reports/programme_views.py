@@ -11,10 +11,12 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.accounts import targets
 from lms.accounts.queries import list_departments, list_organisations
 from lms.core.access import Permission, requires
 from lms.core.db import db
 from lms.core.errors import DomainError
+from lms.core.forms import commit_or_show
 from lms.reports import programmes
 from lms.reports.models import Programme
 from lms.reports.programme_forms import ProgrammeForm
@@ -56,11 +58,9 @@ def _load(slug: str, *, manage: bool) -> Programme:
 def _form(programme: Programme | None) -> ProgrammeForm:
     form = ProgrammeForm()
     session = db.session()
-    organisations, departments = list_organisations(session), list_departments(session)
-    own = programmes.limited_to_organisation(current_user)
-    if own is not None:  # an organisation coordinator chooses within their organisation
-        organisations = [o for o in organisations if o.id == own]
-        departments = [d for d in departments if d.organisation_id == own]
+    organisations, departments = targets.choosable(
+        current_user, list_organisations(session), list_departments(session)
+    )
     form.setup(organisations, departments)
     if programme is not None and request.method == "GET":
         form.load(programme)
@@ -70,17 +70,13 @@ def _form(programme: Programme | None) -> ProgrammeForm:
 def _save(form: ProgrammeForm, programme: Programme | None) -> Programme | None:
     """Create or update with one service call and commit; a refusal goes next to its field."""
     data = form.programme_data()
-    try:
+
+    def save() -> Programme:
         if programme is None:
-            saved = programmes.create_programme(db.session(), current_user, data)
-        else:
-            saved = programmes.update_programme(db.session(), current_user, programme, data)
-    except DomainError as error:
-        db.session.rollback()
-        form.show_error(error)
-        return None
-    db.session.commit()
-    return saved
+            return programmes.create_programme(db.session(), current_user, data)
+        return programmes.update_programme(db.session(), current_user, programme, data)
+
+    return commit_or_show(form, save, show=form.show_error)
 
 
 @bp.route("/")

@@ -9,7 +9,6 @@ or who takes part rebuilds the programme's ESF summaries. Services flush; caller
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,9 +17,9 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from lms.accounts.models import Department, Organisation, ReportScope, User
+from lms.accounts import targets
+from lms.accounts.models import Department, User
 from lms.catalog.services import slugify
-from lms.core.access import Permission
 from lms.core.audit import record_event
 from lms.core.errors import PermissionDenied, ValidationError
 from lms.core.i18n import _l
@@ -36,13 +35,12 @@ MAX_PARTICIPANTS = 10_000_000
 MAX_HOURS = 1_000_000_000
 MAX_HOURS_PER_PARTICIPANT = 100_000
 
-NO_TARGETS = _l("Choose at least one organisation or department that takes part.")
 ENDS_BEFORE_START = _l("The programme cannot end before it starts.")
 _NAME_TAKEN = _l("Another programme already has this name.")
 
 __all__ = [
     "ProgrammeData", "create_programme", "delete_programme", "get_programme",
-    "limited_to_organisation", "list_programmes", "may_create_programmes",
+    "list_programmes", "may_create_programmes",
     "may_manage_programme", "programme_coverage", "programme_slug", "rebuild_summaries",
     "summary_shape", "update_programme",
 ]  # fmt: skip
@@ -123,37 +121,14 @@ def programme_slug(name: str) -> str:
 # --- who may manage --------------------------------------------------------------------------
 
 
-def _manages_everything(user: User) -> bool:
-    return user.has(Permission.ADMIN) or (
-        user.has(Permission.COORDINATOR) and user.report_scope == ReportScope.ALL
-    )
-
-
 def may_create_programmes(user: User) -> bool:
     """Admins and coordinators other than department coordinators."""
-    return _manages_everything(user) or (
-        user.has(Permission.COORDINATOR) and user.report_scope == ReportScope.ORGANISATION
-    )
-
-
-def limited_to_organisation(user: User) -> int | None:
-    """The one organisation whose parts `user` may put in a programme (None: any)."""
-    return None if _manages_everything(user) else user.organisation_id
-
-
-def _within(user: User, organisation_ids: Iterable[int], department_orgs: Iterable[int]) -> bool:
-    return all(org_id == user.organisation_id for org_id in [*organisation_ids, *department_orgs])
+    return targets.may_create_targeted(user)
 
 
 def may_manage_programme(user: User, programme: Programme) -> bool:
     """Whether `user` may change or delete `programme` (see the module docstring)."""
-    if _manages_everything(user):
-        return True
-    return may_create_programmes(user) and _within(
-        user,
-        (org.id for org in programme.organisations),
-        (dept.organisation_id for dept in programme.departments),
-    )
+    return targets.may_manage_targeted(user, programme.organisations, programme.departments)
 
 
 def _require_manage(user: User, programme: Programme | None) -> None:
@@ -229,27 +204,6 @@ def _check_description(text: str) -> str:
     return text
 
 
-def _targets(
-    session: Session, actor: User, data: ProgrammeData
-) -> tuple[list[Organisation], list[Department]]:
-    organisation_ids, department_ids = set(data.organisation_ids), set(data.department_ids)
-    if not organisation_ids and not department_ids:
-        raise ValidationError(NO_TARGETS, field="targets")
-    organisations = list(
-        session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids)))
-    )
-    departments = list(session.scalars(select(Department).where(Department.id.in_(department_ids))))
-    if len(organisations) != len(organisation_ids) or len(departments) != len(department_ids):
-        message = _l("One of the chosen organisations or departments no longer exists.")
-        raise ValidationError(message, field="targets")
-    if not _manages_everything(actor) and not _within(
-        actor, organisation_ids, (dept.organisation_id for dept in departments)
-    ):
-        message = _l("You may only choose your own organisation and its departments.")
-        raise ValidationError(message, field="targets")
-    return organisations, departments
-
-
 # --- writes ----------------------------------------------------------------------------------
 
 
@@ -271,7 +225,9 @@ def _apply(session: Session, actor: User, programme: Programme, data: ProgrammeD
     participants = _whole_target(data.target_participants, MAX_PARTICIPANTS, "target_participants")
     hours = _whole_target(data.target_hours, MAX_HOURS, "target_hours")
     per_participant = _hours_per_participant(data.target_hours_per_participant)
-    organisations, departments = _targets(session, actor, data)
+    organisations, departments = targets.load_targets(
+        session, actor, data.organisation_ids, data.department_ids
+    )
     programme.name, programme.slug, programme.description = name, slug, description
     programme.starts_on, programme.ends_on = starts_on, ends_on
     programme.target_participants, programme.target_hours = participants, hours

@@ -94,12 +94,12 @@ def test_valid_theme_month_imports_with_its_activities_and_banner(
         (
             "publish_on: 2026-09-28\n",
             "publish_on: 28/9\n",
-            ":4: publish_on must be a Stockholm date YYYY-MM-DD, not '28/9'",
+            ":4: 'publish_on' must be a Stockholm date YYYY-MM-DD, not '28/9'",
         ),
         (
             "publish_on: 2026-09-28\n",
             "publish_on: 2026-09-28 08:00:00\n",
-            ":4: publish_on must be a Stockholm date",
+            ":4: 'publish_on' must be a Stockholm date",
         ),
         (
             "status: published\npublish_on: 2026-09-28\n",
