@@ -304,8 +304,7 @@ def audit() -> Any:
         int(e.object_id) for e in page.items if e.object_type == "user" and e.object_id.isdigit()
     }
     people = {
-        u.id: u.public_name
-        for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))
+        u.id: u.public_name for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))
     }
     object_labels = {
         "department": _("Department"),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lms.accounts.models import Department, JobRole, Organisation, User
 from lms.core.access import Permission
+from lms.core.i18n import swedish_sort_key
 
 
 def normalise_email(email: str) -> str:
@@ -26,17 +27,19 @@ def get_user_by_email(session: Session, email: str) -> User | None:
 
 
 def list_organisations(session: Session) -> list[Organisation]:
-    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    """Every organisation in Swedish alphabetical order."""
+    found = session.scalars(select(Organisation))
+    return sorted(found, key=lambda o: swedish_sort_key(o.name))
 
 
 def list_departments(session: Session) -> list[Department]:
-    stmt = (
-        select(Department)
-        .join(Organisation)
-        .options(selectinload(Department.organisation))
-        .order_by(Organisation.name, Department.name)
+    """Every department, by organisation and then name, in Swedish alphabetical order
+    (a database's binary order would put "administrativa staben" after "Stadsbiblioteket")."""
+    stmt = select(Department).options(selectinload(Department.organisation))
+    return sorted(
+        session.scalars(stmt),
+        key=lambda d: (swedish_sort_key(d.organisation.name), swedish_sort_key(d.name)),
     )
-    return list(session.scalars(stmt))
 
 
 def list_job_roles(session: Session) -> list[JobRole]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -50,6 +49,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from lms.catalog.models import Activity
+from lms.core.i18n import swedish_sort_key as sort_key
 
 TABLE_PREFIX = "activity_search"
 INDEX_PREFIX = "ix_search_"
@@ -71,8 +71,6 @@ STOP_WORDS = frozenset(_SNOWBALL_STOP_WORDS.split())
 
 _WORD = re.compile(r"[^\W_]+")
 _TAG = re.compile(r"<[^>]*>")
-# Swedish alphabetical order in plain code-point order: å, ä, ö after z (as in the dictionary).
-_SORT_MAP = str.maketrans({"å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}", "ü": "y"})
 _local = threading.local()
 
 # The part of the index both backends share: what the catalogue joins for its sort order.
@@ -98,13 +96,6 @@ def stem(word: str) -> str:
     if stemmer is None:  # stemmer objects keep state, so each thread has its own
         stemmer = _local.stemmer = snowballstemmer.stemmer("swedish")
     return str(stemmer.stemWord(word))
-
-
-def sort_key(title: str) -> str:
-    """A key that sorts titles in Swedish alphabetical order by plain code points."""
-    lowered = title.strip().lower().translate(_SORT_MAP)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def plain_text(body_html: str) -> str:

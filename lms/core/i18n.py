@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from flask import has_request_context, session
@@ -38,3 +39,15 @@ def select_locale() -> str:
         return str(current_user.language)
     chosen = session.get("lang")
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# Swedish alphabetical order in plain code-point order: å, ä, ö after z (as in the dictionary).
+_SORT_MAP = str.maketrans({"å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}", "ü": "y"})
+
+
+def swedish_sort_key(text: str) -> str:
+    """A key that sorts names and titles in Swedish alphabetical order, whatever their case
+    ("administrativa staben" before "Kulturskolan", "Örebro" after "Zorn")."""
+    lowered = text.strip().lower().translate(_SORT_MAP)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

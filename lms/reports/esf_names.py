@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import Department, Organisation
 from lms.catalog.models import Activity, ActivityCompetence
-from lms.catalog.search import sort_key
+from lms.core.i18n import swedish_sort_key as sort_key
 from lms.framework.models import Competence, CompetenceArea
 from lms.reports.esf_data import ActivityRow, GroupRow, UnitRow
 
